@@ -1,0 +1,213 @@
+package dev.meridian.local.infra;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A single-node KRaft Kafka (broker + controller) in its own JVM, with the broker's own classpath (see the
+ * meridian-kafka-broker module), so broker and client versions never clash with the kafka-clients Quarkus uses.
+ */
+public final class LocalKafka implements LocalServer {
+
+    private static final String BROKER_CLASSPATH = "META-INF/meridian/kafka-broker.classpath";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final int port;
+    private final int controllerPort;
+    private final Path dataDir;
+    private final Path logFile;
+    private Process process;
+
+    public LocalKafka(int port, int controllerPort, Path dataDir, Path logFile) {
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.dataDir = dataDir;
+        this.logFile = logFile;
+    }
+
+    @Override
+    public String name() {
+        return "kafka";
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    @Override
+    public void start() throws IOException {
+        Ports.requireFree(port, "Kafka");
+        Ports.requireFree(controllerPort, "Kafka controller");
+        Files.createDirectories(dataDir);
+        Files.createDirectories(logFile.getParent());
+        Path logDir = dataDir.resolve("log");
+        Path config = dataDir.resolve("server.properties");
+        Files.writeString(config, serverProperties(logDir));
+
+        if (!Files.exists(logDir.resolve("meta.properties"))) {
+            Process format = java("kafka.tools.StorageTool", "format", "-t", newClusterId(), "-c", config.toString());
+            try {
+                if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                    format.destroyForcibly();
+                    throw new IOException("formatting Kafka storage in " + logDir + " failed (log: " + logFile + ")");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while formatting Kafka storage", e);
+            }
+        }
+
+        process = java("kafka.Kafka", config.toString());
+        try {
+            Readiness.await("Kafka on port " + port, START_TIMEOUT, this::isReady, process);
+        } catch (RuntimeException e) {
+            close();
+            throw new IOException("Kafka did not start on port " + port + " (log: " + logFile
+                    + "); if its data is corrupted, reset local data with ./platform reset", e);
+        }
+    }
+
+    private String serverProperties(Path logDir) {
+        return String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + logDir.toAbsolutePath(),
+                "num.partitions=3",
+                "auto.create.topics.enable=true",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=10",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=10",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "");
+    }
+
+    private static String newClusterId() {
+        UUID uuid = UUID.randomUUID();
+        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+    }
+
+    private Process java(String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms256m", "-Xmx768m", "-XX:+UseG1GC",
+                "-Djava.awt.headless=true",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-cp", launcherLocation() + File.pathSeparator + brokerClasspath(),
+                KafkaMain.class.getName(), mainClass));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(logFile.toFile()));
+        // keep Quarkus/JVM tuning meant for our own JVM away from the broker
+        Map<String, String> env = builder.environment();
+        env.remove("JAVA_TOOL_OPTIONS");
+        env.remove("CLASSPATH");
+        return builder.start();
+    }
+
+    private static String launcherLocation() {
+        try {
+            return Path.of(KafkaMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String brokerClasspath() throws IOException {
+        try (InputStream in = LocalKafka.class.getClassLoader().getResourceAsStream(BROKER_CLASSPATH)) {
+            if (in == null) {
+                throw new IOException(BROKER_CLASSPATH + " is missing: build deploy/local/kafka-broker first (./mvnw install)");
+            }
+            String classpath = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            for (String entry : classpath.split(File.pathSeparator)) {
+                if (!Files.exists(Path.of(entry))) {
+                    throw new IOException("Kafka broker jar " + entry + " is missing from the local Maven repository:"
+                            + " rebuild with ./mvnw install");
+                }
+            }
+            return classpath;
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        // a TCP probe first keeps the admin client from logging connection warnings while the broker boots
+        if (!Ports.accepts(port)) {
+            return false;
+        }
+        Map<String, Object> config = Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, address(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
+        try (Admin admin = Admin.create(config)) {
+            return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes()
+                    .get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        } finally {
+            process = null;
+        }
+    }
+
+    /** Kafka is in its own JVM; a crash there shows up here as an unexpected exit. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+}

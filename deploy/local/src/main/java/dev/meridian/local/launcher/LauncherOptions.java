@@ -1,0 +1,80 @@
+package dev.meridian.local.launcher;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Ports and paths of a local platform. Each port comes from a flag ({@code --pg-port=15433}), else an environment
+ * variable ({@code MERIDIAN_PG_PORT}), else a default chosen so it never collides with a system PostgreSQL, Redis or
+ * Kafka.
+ */
+record LauncherOptions(Path home, int pgPort, int redisPort, int kafkaPort, int kafkaControllerPort,
+                       int gatewayPort, int userPort, int inferencePort) {
+
+    static final String USAGE = """
+            flags (or environment variables):
+              --pg-port=N                 MERIDIAN_PG_PORT                 (15432)
+              --redis-port=N              MERIDIAN_REDIS_PORT              (16379)
+              --kafka-port=N              MERIDIAN_KAFKA_PORT              (19092)
+              --kafka-controller-port=N   MERIDIAN_KAFKA_CONTROLLER_PORT   (19093)
+              --gateway-port=N            MERIDIAN_GATEWAY_PORT            (8080)
+              --user-port=N               MERIDIAN_USER_PORT               (8081)
+              --inference-port=N          MERIDIAN_INFERENCE_PORT          (8082)""";
+
+    private static final List<String> FLAGS = List.of("pg-port", "redis-port", "kafka-port", "kafka-controller-port",
+            "gateway-port", "user-port", "inference-port");
+
+    static LauncherOptions parse(Path home, List<String> args, Map<String, String> env) {
+        for (String arg : args) {
+            if (FLAGS.stream().noneMatch(flag -> arg.startsWith("--" + flag + "="))) {
+                throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
+            }
+        }
+        return new LauncherOptions(home,
+                port("pg-port", 15432, args, env),
+                port("redis-port", 16379, args, env),
+                port("kafka-port", 19092, args, env),
+                port("kafka-controller-port", 19093, args, env),
+                port("gateway-port", 8080, args, env),
+                port("user-port", 8081, args, env),
+                port("inference-port", 8082, args, env));
+    }
+
+    private static int port(String flag, int fallback, List<String> args, Map<String, String> env) {
+        String prefix = "--" + flag + "=";
+        String envName = "MERIDIAN_" + flag.replace("-port", "_PORT").replace('-', '_').toUpperCase();
+        String value = args.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
+                .reduce((first, last) -> last)
+                .orElse(env.get(envName));
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + flag + " / " + envName + " must be a port number (1-65535), got '"
+                    + value + "'");
+        }
+    }
+
+    Path platformDir() {
+        return home.resolve(".platform");
+    }
+
+    Path dataDir() {
+        return platformDir().resolve("data");
+    }
+
+    Path logDir() {
+        return platformDir().resolve("logs");
+    }
+
+    Path runDir() {
+        return platformDir().resolve("run");
+    }
+}

@@ -1,0 +1,208 @@
+package dev.meridian.local.launcher;
+
+import dev.meridian.local.infra.LocalKafka;
+import dev.meridian.local.infra.LocalPostgres;
+import dev.meridian.local.infra.LocalRedis;
+import dev.meridian.local.infra.LocalServer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The Java half of {@code ./platform}: {@code up} starts PostgreSQL, Redis and Kafka, then the three services, waits
+ * until each is ready, prints where everything is, and stays in the foreground until SIGINT/SIGTERM, when it stops the
+ * services and then the infrastructure in reverse order. {@code status} probes a running platform.
+ */
+public final class PlatformLauncher {
+
+    static final String USER_DB = "meridian_users";
+    static final String INFERENCE_DB = "meridian_inference";
+    private static final Duration SERVICE_READY_TIMEOUT = Duration.ofSeconds(90);
+
+    private final LauncherOptions options;
+    private final RunState runState;
+    private final List<LocalServer> infrastructure = new ArrayList<>();
+    private final List<ServiceProcess> services = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+
+    PlatformLauncher(LauncherOptions options) {
+        this.options = options;
+        this.runState = new RunState(options.runDir());
+    }
+
+    public static void main(String[] args) {
+        Path home = Path.of(System.getProperty("meridian.home", ".")).toAbsolutePath().normalize();
+        String command = args.length == 0 ? "up" : args[0];
+        List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
+        try {
+            switch (command) {
+                case "up" -> new PlatformLauncher(LauncherOptions.parse(home, rest, System.getenv())).up();
+                case "status" -> System.exit(new RunState(home.resolve(".platform/run")).printStatus(System.out) ? 0 : 3);
+                default -> throw new IllegalArgumentException("unknown command '" + command + "'");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("platform: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    void up() {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "platform-stop"));
+        try {
+            for (Path dir : List.of(options.dataDir(), options.logDir(), options.runDir())) {
+                Files.createDirectories(dir);
+            }
+            runState.starting();
+            startInfrastructure();
+            startServices();
+            runState.ready(components());
+            System.out.println("Meridian is up. Ctrl-C (or ./platform down) stops everything.");
+            runState.printStatus(System.out);
+        } catch (Exception e) {
+            String message = rootMessage(e);
+            runState.failed(message);
+            System.err.println("platform: " + message);
+            System.exit(1);
+        }
+        watch();
+    }
+
+    private void startInfrastructure() throws IOException {
+        Path data = options.dataDir();
+        Path logs = options.logDir();
+        infrastructure.add(new LocalPostgres(options.pgPort(), data.resolve("postgresql"), logs.resolve("postgresql.log"),
+                false, List.of(USER_DB, INFERENCE_DB)));
+        infrastructure.add(new LocalRedis(options.redisPort(), data.resolve("redis"), logs.resolve("redis.log"), false));
+        infrastructure.add(new LocalKafka(options.kafkaPort(), options.kafkaControllerPort(), data.resolve("kafka"),
+                logs.resolve("kafka.log")));
+        // independent of each other: start them side by side, Kafka's JVM is the long pole
+        runAll(infrastructure.stream().map(server -> (IoTask) server::start).toList());
+    }
+
+    private void startServices() throws IOException {
+        Map<String, String> common = Map.of(
+                "QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:" + options.redisPort(),
+                "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + options.kafkaPort());
+        services.add(service("gateway-service", options.gatewayPort(), common, null));
+        services.add(service("user-service", options.userPort(), common, USER_DB));
+        services.add(service("inference-service", options.inferencePort(), common, INFERENCE_DB));
+        for (ServiceProcess service : services) {
+            service.start();
+        }
+        runAll(services.stream().map(service -> (IoTask) () -> service.awaitReady(SERVICE_READY_TIMEOUT)).toList());
+    }
+
+    private ServiceProcess service(String name, int port, Map<String, String> common, String database) {
+        Map<String, String> env = new HashMap<>(common);
+        if (database != null) {
+            env.put("QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://127.0.0.1:" + options.pgPort() + "/" + database);
+            env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:" + options.pgPort() + "/" + database);
+            env.put("QUARKUS_DATASOURCE_USERNAME", LocalPostgres.USER);
+            env.put("QUARKUS_DATASOURCE_PASSWORD", LocalPostgres.USER);
+        }
+        Path jar = options.home().resolve(name).resolve("target/quarkus-app/quarkus-run.jar");
+        return new ServiceProcess(name, jar, port, options.logDir().resolve(name + ".log"), env);
+    }
+
+    private List<RunState.Component> components() {
+        List<RunState.Component> components = new ArrayList<>();
+        for (LocalServer server : infrastructure) {
+            components.add(new RunState.Component(server.name(), server.port(), server.address(),
+                    options.logDir().resolve(server.name() + ".log"), pidOf(server)));
+        }
+        for (ServiceProcess service : services) {
+            components.add(new RunState.Component(service.name(), service.port(), service.url(), service.logFile(),
+                    service.pid()));
+        }
+        return components;
+    }
+
+    private static long pidOf(LocalServer server) {
+        if (server instanceof LocalPostgres postgres) {
+            return postgres.pid();
+        }
+        if (server instanceof LocalRedis redis) {
+            return redis.pid();
+        }
+        return server instanceof LocalKafka kafka ? kafka.pid() : -1;
+    }
+
+    /** Stays in the foreground; reports a component that dies so the user is not left guessing. */
+    private void watch() {
+        List<ProcessHandle> watched = components().stream()
+                .map(c -> ProcessHandle.of(c.pid())).flatMap(Optional::stream).toList();
+        for (ProcessHandle handle : watched) {
+            handle.onExit().thenAccept(h -> {
+                if (!stopping) {
+                    System.err.println("platform: process " + h.pid() + " exited unexpectedly; see ./platform status"
+                            + " and the logs in " + options.logDir());
+                }
+            });
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Services first (reverse start order), then infrastructure (reverse start order). */
+    private void stopAll() {
+        stopping = true;
+        if (!services.isEmpty() || !infrastructure.isEmpty()) {
+            System.out.println("Stopping Meridian...");
+        }
+        for (int i = services.size() - 1; i >= 0; i--) {
+            services.get(i).stop();
+        }
+        for (int i = infrastructure.size() - 1; i >= 0; i--) {
+            try {
+                infrastructure.get(i).close();
+            } catch (RuntimeException e) {
+                System.err.println("platform: " + rootMessage(e));
+            }
+        }
+        runState.stopped();
+        stopped.countDown();
+    }
+
+    @FunctionalInterface
+    private interface IoTask {
+        void run() throws Exception;
+    }
+
+    private static void runAll(List<IoTask> tasks) throws IOException {
+        List<CompletableFuture<Void>> futures = tasks.stream().map(task -> CompletableFuture.runAsync(() -> {
+            try {
+                task.run();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        })).toList();
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw new IOException(rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t.getMessage() == null) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.meridian.local.infra;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each embedded server really starts, answers, keeps its data across a restart, and stops. */
+class LocalServersTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void postgresCreatesDatabasesAndKeepsDataAcrossRestart() throws Exception {
+        int port = Ports.free();
+        LocalPostgres postgres = new LocalPostgres(port, dir.resolve("pg"), dir.resolve("pg.log"), false, List.of("shop"));
+        postgres.start();
+        try {
+            assertTrue(postgres.isReady());
+            execute(postgres, "CREATE TABLE orders (id int PRIMARY KEY, item text)");
+            execute(postgres, "INSERT INTO orders VALUES (1, 'book')");
+        } finally {
+            postgres.close();
+        }
+        assertFalse(postgres.isReady(), "PostgreSQL still answers after close");
+
+        LocalPostgres again = new LocalPostgres(port, dir.resolve("pg"), dir.resolve("pg.log"), false, List.of("shop"));
+        again.start();
+        try (Connection c = DriverManager.getConnection(again.jdbcUrl("shop"), LocalPostgres.USER, LocalPostgres.USER);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT item FROM orders WHERE id = 1")) {
+            assertTrue(rs.next(), "row written before the restart is gone");
+            assertEquals("book", rs.getString(1));
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
+    void redisAnswersAndKeepsDataAcrossRestart() throws Exception {
+        int port = Ports.free();
+        LocalRedis redis = new LocalRedis(port, dir.resolve("redis"), dir.resolve("redis.log"), false);
+        redis.start();
+        try {
+            assertEquals("+OK", command(port, "SET greeting hello"));
+        } finally {
+            redis.close();
+        }
+        assertFalse(redis.isReady(), "Redis still answers after close");
+
+        LocalRedis again = new LocalRedis(port, dir.resolve("redis"), dir.resolve("redis.log"), false);
+        again.start();
+        try {
+            assertEquals("$5", command(port, "GET greeting"), "value written before the restart is gone");
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
+    void kafkaRunsInItsOwnJvmAndDeliversRecords() throws Exception {
+        int[] ports = Ports.free(2);
+        LocalKafka kafka = new LocalKafka(ports[0], ports[1], dir.resolve("kafka"), dir.resolve("kafka.log"));
+        kafka.start();
+        try {
+            assertTrue(ProcessHandle.of(kafka.pid()).isPresent(), "the broker is not a separate process");
+            assertTrue(ProcessHandle.current().pid() != kafka.pid());
+            String topic = "local-test-" + UUID.randomUUID();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.address(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                producer.send(new ProducerRecord<>(topic, "k", "v1")).get();
+                producer.send(new ProducerRecord<>(topic, "k", "v2")).get();
+            }
+            List<String> values = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.address(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "local-test",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+                consumer.subscribe(List.of(topic));
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (values.size() < 2 && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                        values.add(record.value());
+                    }
+                }
+            }
+            assertEquals(List.of("v1", "v2"), values);
+        } finally {
+            kafka.close();
+        }
+        assertFalse(kafka.isAlive(), "the broker JVM survived close");
+        assertFalse(Ports.accepts(ports[0]), "the broker port is still open after close");
+    }
+
+    @Test
+    void aTakenPortIsReportedWithItsNumberAndHolder() throws IOException {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            LocalRedis redis = new LocalRedis(port, dir.resolve("redis"), dir.resolve("redis.log"), true);
+            String message = assertThrows(Ports.PortInUseException.class, redis::start).getMessage();
+            assertTrue(message.contains("port " + port + " needed by Redis is already in use"), message);
+            if (Ports.owner(port).isPresent()) {
+                assertTrue(message.contains("(pid " + ProcessHandle.current().pid() + ")"), message);
+            }
+        }
+    }
+
+    private static void execute(LocalPostgres postgres, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl("shop"), LocalPostgres.USER, LocalPostgres.USER);
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** Sends an inline Redis command and returns the first reply line. */
+    private static String command(int port, String command) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(2000);
+            OutputStream out = socket.getOutputStream();
+            out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder line = new StringBuilder();
+            for (int b = in.read(); b != '\r' && b != -1; b = in.read()) {
+                line.append((char) b);
+            }
+            return line.toString();
+        }
+    }
+}
