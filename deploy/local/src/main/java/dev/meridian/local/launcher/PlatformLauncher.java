@@ -4,6 +4,7 @@ import dev.meridian.local.infra.LocalKafka;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.infra.LocalRedis;
 import dev.meridian.local.infra.LocalServer;
+import dev.meridian.local.infra.Ports;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,11 +66,12 @@ public final class PlatformLauncher {
                 Files.createDirectories(dir);
             }
             runState.starting();
+            requirePortsFree();
             startInfrastructure();
             startServices();
             runState.ready(components());
-            System.out.println("Meridian is up. Ctrl-C (or ./platform down) stops everything.");
             runState.printStatus(System.out);
+            System.out.println("Meridian is up. Ctrl-C (or ./platform down) stops everything.");
         } catch (Exception e) {
             String message = rootMessage(e);
             runState.failed(message);
@@ -77,6 +79,17 @@ public final class PlatformLauncher {
             System.exit(1);
         }
         watch();
+    }
+
+    /** All at once, before anything starts: a taken port should not cost a half-started platform. */
+    private void requirePortsFree() {
+        Ports.requireFree(options.pgPort(), "PostgreSQL");
+        Ports.requireFree(options.redisPort(), "Redis");
+        Ports.requireFree(options.kafkaPort(), "Kafka");
+        Ports.requireFree(options.kafkaControllerPort(), "the Kafka controller");
+        Ports.requireFree(options.gatewayPort(), "gateway-service");
+        Ports.requireFree(options.userPort(), "user-service");
+        Ports.requireFree(options.inferencePort(), "inference-service");
     }
 
     private void startInfrastructure() throws IOException {

@@ -41,6 +41,7 @@ final class RunState {
     }
 
     private final Path dir;
+    private volatile boolean failed;
 
     RunState(Path dir) {
         this.dir = dir;
@@ -58,12 +59,16 @@ final class RunState {
     }
 
     void failed(String message) {
+        failed = true;
         write("state", "failed " + message.lines().findFirst().orElse(""));
     }
 
     void stopped() {
         write("components.tsv", "");
-        write("state", "stopped");
+        if (!failed) {
+            // a failure stays readable for ./platform up --detach, which reports it
+            write("state", "stopped");
+        }
         try {
             Files.deleteIfExists(dir.resolve("platform.pid"));
         } catch (IOException e) {
