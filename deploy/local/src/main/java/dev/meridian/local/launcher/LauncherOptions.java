@@ -9,7 +9,7 @@ import java.util.Map;
  * variable ({@code MERIDIAN_PG_PORT}), else a default chosen so it never collides with a system PostgreSQL, Redis or
  * Kafka.
  */
-record LauncherOptions(Path home, int pgPort, int redisPort, int kafkaPort, int kafkaControllerPort,
+record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, int kafkaPort, int kafkaControllerPort,
                        int gatewayPort, int userPort, int inferencePort) {
 
     static final String USAGE = """
@@ -25,13 +25,13 @@ record LauncherOptions(Path home, int pgPort, int redisPort, int kafkaPort, int 
     private static final List<String> FLAGS = List.of("pg-port", "redis-port", "kafka-port", "kafka-controller-port",
             "gateway-port", "user-port", "inference-port");
 
-    static LauncherOptions parse(Path home, List<String> args, Map<String, String> env) {
+    static LauncherOptions parse(Path home, Path platformDir, List<String> args, Map<String, String> env) {
         for (String arg : args) {
             if (FLAGS.stream().noneMatch(flag -> arg.startsWith("--" + flag + "="))) {
                 throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
             }
         }
-        return new LauncherOptions(home,
+        return new LauncherOptions(home, platformDir,
                 port("pg-port", 15432, args, env),
                 port("redis-port", 16379, args, env),
                 port("kafka-port", 19092, args, env),
@@ -60,10 +60,6 @@ record LauncherOptions(Path home, int pgPort, int redisPort, int kafkaPort, int 
             throw new IllegalArgumentException("--" + flag + " / " + envName + " must be a port number (1-65535), got '"
                     + value + "'");
         }
-    }
-
-    Path platformDir() {
-        return home.resolve(".platform");
     }
 
     Path dataDir() {

@@ -45,12 +45,13 @@ public final class PlatformLauncher {
 
     public static void main(String[] args) {
         Path home = Path.of(System.getProperty("meridian.home", ".")).toAbsolutePath().normalize();
+        Path platformDir = Path.of(System.getProperty("meridian.platform.dir", home.resolve(".platform").toString()));
         String command = args.length == 0 ? "up" : args[0];
         List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
         try {
             switch (command) {
-                case "up" -> new PlatformLauncher(LauncherOptions.parse(home, rest, System.getenv())).up();
-                case "status" -> System.exit(new RunState(home.resolve(".platform/run")).printStatus(System.out) ? 0 : 3);
+                case "up" -> new PlatformLauncher(LauncherOptions.parse(home, platformDir, rest, System.getenv())).up();
+                case "status" -> System.exit(new RunState(platformDir.resolve("run")).printStatus(System.out) ? 0 : 3);
                 default -> throw new IllegalArgumentException("unknown command '" + command + "'");
             }
         } catch (IllegalArgumentException e) {
