@@ -70,6 +70,8 @@ final class ServiceProcess {
                 .redirectOutput(Redirect.appendTo(logFile.toFile()));
         builder.environment().putAll(env);
         builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        // local runs stay on loopback, like the embedded infrastructure
+        builder.environment().putIfAbsent("QUARKUS_HTTP_HOST", "127.0.0.1");
         process = builder.start();
     }
 
