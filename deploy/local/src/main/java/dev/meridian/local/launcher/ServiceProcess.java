@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +28,7 @@ final class ServiceProcess {
     private final Path logFile;
     private final Map<String, String> env;
     private Process process;
+    private long logOffset;
 
     ServiceProcess(String name, Path jar, int port, Path logFile, Map<String, String> env) {
         this.name = name;
@@ -62,6 +64,7 @@ final class ServiceProcess {
         }
         Ports.requireFree(port, name);
         Files.createDirectories(logFile.getParent());
+        logOffset = Files.exists(logFile) ? Files.size(logFile) : 0;
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+ExitOnOutOfMemoryError",
@@ -80,7 +83,7 @@ final class ServiceProcess {
         try {
             Readiness.await(name + " on port " + port, timeout, () -> isReady(port), process);
         } catch (RuntimeException e) {
-            throw new IOException(e.getMessage() + "; last lines of " + logFile + ":\n" + tail(logFile, 25), e);
+            throw new IOException(e.getMessage() + "; last lines of " + logFile + ":\n" + tail(25), e);
         }
     }
 
@@ -114,9 +117,13 @@ final class ServiceProcess {
         }
     }
 
-    static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file);
+    /** The last lines this run wrote (the log file is appended to across runs). */
+    private String tail(int lines) {
+        try (var channel = Files.newByteChannel(logFile)) {
+            var buffer = java.nio.ByteBuffer.allocate((int) Math.min(channel.size() - logOffset, 1 << 20));
+            channel.position(Math.max(logOffset, channel.size() - buffer.capacity()));
+            channel.read(buffer);
+            List<String> all = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).lines().toList();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
