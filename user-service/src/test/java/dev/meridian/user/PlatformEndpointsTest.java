@@ -1,10 +1,5 @@
 package dev.meridian.user;
 
-import dev.meridian.local.testing.KafkaTestResource;
-import dev.meridian.local.testing.PostgresTestResource;
-import dev.meridian.local.testing.RedisTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -14,9 +9,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
 @QuarkusTest
-@QuarkusTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "database", value = "meridian_users"))
-@QuarkusTestResource(RedisTestResource.class)
-@QuarkusTestResource(KafkaTestResource.class)
 class PlatformEndpointsTest {
 
     @Test

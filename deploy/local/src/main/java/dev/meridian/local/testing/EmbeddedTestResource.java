@@ -23,6 +23,10 @@ abstract class EmbeddedTestResource<S extends LocalServer> implements QuarkusTes
 
     protected abstract S create(Path workDir);
 
+    protected S server() {
+        return server;
+    }
+
     protected abstract Map<String, String> config(S server);
 
     @Override

@@ -27,6 +27,7 @@ public class PostgresTestResource extends EmbeddedTestResource<LocalPostgres> {
     protected Map<String, String> config(LocalPostgres postgres) {
         return Map.of(
                 "quarkus.datasource.reactive.url", postgres.reactiveUrl(database),
+                "quarkus.datasource.jdbc.url", postgres.jdbcUrl(database),
                 "quarkus.datasource.username", LocalPostgres.USER,
                 "quarkus.datasource.password", LocalPostgres.USER);
     }

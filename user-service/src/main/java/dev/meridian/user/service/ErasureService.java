@@ -1,0 +1,76 @@
+package dev.meridian.user.service;
+
+import dev.meridian.events.user.UserErased;
+import dev.meridian.events.user.UserStatus;
+import dev.meridian.user.AuditEntry;
+import dev.meridian.user.User;
+import dev.meridian.user.repository.ApiKeyRepository;
+import dev.meridian.user.repository.AuditRepository;
+import dev.meridian.user.repository.RefreshTokenRepository;
+import dev.meridian.user.repository.UserRepository;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * GDPR erasure: personal data is overwritten (the row stays, so ids in audit entries and events keep pointing
+ * somewhere), every token and key is revoked, and UserErased tells other services to delete their data. Idempotent:
+ * erasing an erased account changes nothing and succeeds.
+ */
+@ApplicationScoped
+public class ErasureService {
+
+    private final UserRepository users;
+    private final RefreshTokenRepository refreshTokens;
+    private final ApiKeyRepository apiKeys;
+    private final AuditRepository audit;
+    private final OutboxService outbox;
+    private final RevocationService revocations;
+
+    public ErasureService(UserRepository users, RefreshTokenRepository refreshTokens, ApiKeyRepository apiKeys,
+                          AuditRepository audit, OutboxService outbox, RevocationService revocations) {
+        this.users = users;
+        this.refreshTokens = refreshTokens;
+        this.apiKeys = apiKeys;
+        this.audit = audit;
+        this.outbox = outbox;
+        this.revocations = revocations;
+    }
+
+    public Uni<Void> erase(UUID userId, UUID actorId) {
+        return eraseInTransaction(userId, actorId)
+                .flatMap(erased -> revocations.revokeUser(userId, Instant.now()));
+    }
+
+    @WithTransaction
+    Uni<Boolean> eraseInTransaction(UUID userId, UUID actorId) {
+        Instant now = Instant.now();
+        return users.findById(userId).flatMap(user -> {
+            if (user == null) {
+                return Uni.createFrom().failure(ServiceException.notFound("user"));
+            }
+            if (user.status == UserStatus.ERASED) {
+                return Uni.createFrom().item(false);
+            }
+            anonymise(user, now);
+            return refreshTokens.revokeAllOf(userId, now)
+                    .flatMap(ignored -> apiKeys.revokeAllOf(userId, now))
+                    .flatMap(ignored -> audit.persist(AuditEntry.of(actorId, "user.erase", userId, null)))
+                    .flatMap(ignored -> outbox.append(new UserErased(userId, now)))
+                    .replaceWith(true);
+        });
+    }
+
+    private static void anonymise(User user, Instant now) {
+        user.email = "erased-" + user.id + "@erased.invalid";
+        user.displayName = "erased user";
+        user.passwordHash = "!erased";
+        user.admin = false;
+        user.status = UserStatus.ERASED;
+        user.erasedAt = now;
+        user.updatedAt = now;
+    }
+}
