@@ -2,6 +2,7 @@ package dev.meridian.user.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.meridian.user.service.OAuthException;
 import dev.meridian.user.service.ServiceException;
@@ -63,6 +64,12 @@ public class ProblemMappers {
     public Response unknownField(UnrecognizedPropertyException e, UriInfo uri) {
         return Problem.response(400, "unknown-field", "Bad Request",
                 "unknown field '" + e.getPropertyName() + "'", uri.getPath(), e.getPropertyName());
+    }
+
+    /** More specific than Quarkus' built-in mapper for this type, which would answer without naming the field. */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e, UriInfo uri) {
+        return badJson(e, uri);
     }
 
     @ServerExceptionMapper

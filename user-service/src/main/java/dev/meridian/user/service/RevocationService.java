@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Publishes and checks the Redis deny-list described in {@link TokenRevocation}. */
+/**
+ * Publishes and checks the Redis deny-list described in {@link TokenRevocation}. Token times have one-second
+ * resolution, so a revocation also covers tokens issued later within the same second: conservative on purpose.
+ */
 @ApplicationScoped
 public class RevocationService {
 
