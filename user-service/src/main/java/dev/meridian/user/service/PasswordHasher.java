@@ -74,8 +74,8 @@ public class PasswordHasher {
         if (stored.startsWith("$2")) {
             try {
                 return OpenBSDBCrypt.checkPassword(stored, password.toCharArray());
-            } catch (IllegalArgumentException e) {
-                return false;
+            } catch (RuntimeException e) {
+                return false; // malformed stored hash (BouncyCastle throws DataLengthException and friends)
             }
         }
         Matcher phc = PHC.matcher(stored);

@@ -9,9 +9,12 @@ import dev.meridian.local.infra.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,6 +32,8 @@ public final class PlatformLauncher {
 
     static final String USER_DB = "meridian_users";
     static final String INFERENCE_DB = "meridian_inference";
+    /** Encrypts user-service's JWT signing keys at rest. */
+    static final String USER_MASTER_KEY_ENV = "MERIDIAN_USERS_KEYS_MASTER_KEY";
     private static final Duration SERVICE_READY_TIMEOUT = Duration.ofSeconds(90);
 
     private final LauncherOptions options;
@@ -110,12 +115,33 @@ public final class PlatformLauncher {
                 "QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:" + options.redisPort(),
                 "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + options.kafkaPort());
         services.add(service("gateway-service", options.gatewayPort(), common, null));
-        services.add(service("user-service", options.userPort(), common, USER_DB));
+        Map<String, String> userEnv = new HashMap<>(common);
+        if (System.getenv(USER_MASTER_KEY_ENV) == null) {
+            userEnv.put(USER_MASTER_KEY_ENV, secret("users-master-key"));
+        }
+        services.add(service("user-service", options.userPort(), userEnv, USER_DB));
         services.add(service("inference-service", options.inferencePort(), common, INFERENCE_DB));
         for (ServiceProcess service : services) {
             service.start();
         }
         runAll(services.stream().map(service -> (IoTask) () -> service.awaitReady(SERVICE_READY_TIMEOUT)).toList());
+    }
+
+    /** A 256-bit secret generated on first use and kept (owner-only) under .platform/secrets. */
+    private String secret(String name) throws IOException {
+        Path file = options.platformDir().resolve("secrets").resolve(name);
+        if (!Files.exists(file)) {
+            Files.createDirectories(file.getParent());
+            byte[] bytes = new byte[32];
+            new SecureRandom().nextBytes(bytes);
+            Files.writeString(file, Base64.getEncoder().encodeToString(bytes));
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: the directory's own protection has to do
+            }
+        }
+        return Files.readString(file).trim();
     }
 
     private ServiceProcess service(String name, int port, Map<String, String> common, String database) {

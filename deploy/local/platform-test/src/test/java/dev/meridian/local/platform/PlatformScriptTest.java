@@ -62,6 +62,15 @@ class PlatformScriptTest {
         assertEquals(200, health.statusCode());
         assertTrue(health.body().contains("\"status\": \"UP\""), health.body());
 
+        // user-service is wired to its database, Redis, Kafka and a generated master key: sign up and log in
+        String account = "{\"email\":\"platform-test@example.com\",\"password\":\"a long enough password\","
+                + "\"displayName\":\"Platform\"}";
+        assertEquals(201, post(ports[5], "/v1/users", account).statusCode());
+        HttpResponse<String> login = post(ports[5], "/v1/auth/token",
+                "{\"email\":\"platform-test@example.com\",\"password\":\"a long enough password\"}");
+        assertEquals(200, login.statusCode(), login.body());
+        assertTrue(login.body().contains("\"access_token\""), login.body());
+
         sql("CREATE TABLE survivor (name text); INSERT INTO survivor VALUES ('still here')");
         List<Long> pids = componentPids();
         assertEquals(COMPONENTS.size(), pids.size());
@@ -78,6 +87,9 @@ class PlatformScriptTest {
 
         Result again = platform("up", "--detach", "--no-build");
         assertEquals(0, again.exitCode, again.output);
+        // the account, and the signing key encrypted under the kept master key, survived the restart
+        assertEquals(200, post(ports[5], "/v1/auth/token",
+                "{\"email\":\"platform-test@example.com\",\"password\":\"a long enough password\"}").statusCode());
         try (Connection c = DriverManager.getConnection(
                 "jdbc:postgresql://127.0.0.1:" + ports[0] + "/meridian_users", "postgres", "postgres");
              Statement s = c.createStatement();
@@ -96,6 +108,12 @@ class PlatformScriptTest {
             assertTrue(up.output.contains("port " + ports[5] + " needed by user-service is already in use"), up.output);
         }
         assertTrue(componentPids().isEmpty(), "nothing should be left running after a failed start");
+    }
+
+    private static HttpResponse<String> post(int port, String path, String json) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private void sql(String statements) throws Exception {
