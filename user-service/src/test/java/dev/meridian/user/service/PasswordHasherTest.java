@@ -39,6 +39,7 @@ class PasswordHasherTest {
         assertFalse(hasher.verifyBlocking("anything", "!erased"));
         assertFalse(hasher.verifyBlocking("anything", null));
         assertFalse(hasher.verifyBlocking("anything", "$2b$12$short"));
+        assertFalse(hasher.verifyBlocking("anything", "$argon2id$v=19$m=19456,t=2,p=1$garbage"));
     }
 
     private static PasswordHasher hasher(UserServiceConfig.Password.Algorithm algorithm) {
