@@ -77,7 +77,8 @@ public final class LocalKafka implements LocalServer {
             try {
                 if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
                     format.destroyForcibly();
-                    throw new IOException("formatting Kafka storage in " + logDir + " failed (log: " + logFile + ")");
+                    throw new IOException("formatting Kafka storage in " + logDir + " failed (exit "
+                            + (format.isAlive() ? "timeout" : format.exitValue()) + "): " + tail(logFile));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -92,6 +93,15 @@ public final class LocalKafka implements LocalServer {
             close();
             throw new IOException("Kafka did not start on port " + port + " (log: " + logFile
                     + "); if its data is corrupted, reset local data with ./platform reset", e);
+        }
+    }
+
+    private static String tail(Path file) {
+        try {
+            java.util.List<String> lines = Files.readAllLines(file);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
         }
     }
 
@@ -119,10 +129,17 @@ public final class LocalKafka implements LocalServer {
                 "");
     }
 
-    private static String newClusterId() {
-        UUID uuid = UUID.randomUUID();
-        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+    /** Like Kafka's own Uuid: never starting with '-', which StorageTool's argument parser would take for a flag. */
+    static String newClusterId() {
+        while (true) {
+            UUID uuid = UUID.randomUUID();
+            ByteBuffer bytes = ByteBuffer.allocate(16)
+                    .putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+            String id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+            if (!id.startsWith("-")) {
+                return id;
+            }
+        }
     }
 
     private Process java(String mainClass, String... args) throws IOException {

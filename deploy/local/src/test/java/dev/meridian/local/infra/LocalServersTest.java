@@ -127,6 +127,16 @@ class LocalServersTest {
         assertFalse(Ports.accepts(ports[0]), "the broker port is still open after close");
     }
 
+    /** A cluster id starting with '-' made storage formatting fail one start in 64. */
+    @Test
+    void clusterIdsNeverLookLikeFlags() {
+        for (int i = 0; i < 10_000; i++) {
+            String id = LocalKafka.newClusterId();
+            assertEquals(22, id.length());
+            assertFalse(id.startsWith("-"), id);
+        }
+    }
+
     @Test
     void aTakenPortIsReportedWithItsNumberAndHolder() throws IOException {
         try (ServerSocket taken = new ServerSocket()) {
