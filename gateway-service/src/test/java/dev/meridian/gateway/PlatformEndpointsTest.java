@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.hasItems;
 
 @QuarkusTest
 @QuarkusTestResource(RedisTestResource.class)
+@QuarkusTestResource(EchoUpstreamResource.class)
 class PlatformEndpointsTest {
 
     @Test

@@ -114,7 +114,12 @@ public final class PlatformLauncher {
         Map<String, String> common = Map.of(
                 "QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:" + options.redisPort(),
                 "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + options.kafkaPort());
-        services.add(service("gateway-service", options.gatewayPort(), common, null));
+        Map<String, String> gatewayEnv = new HashMap<>(common);
+        String users = "http://127.0.0.1:" + options.userPort();
+        gatewayEnv.put("MERIDIAN_GATEWAY_UPSTREAMS_USERS_URLS", users);
+        gatewayEnv.put("MERIDIAN_GATEWAY_UPSTREAMS_INFERENCE_URLS", "http://127.0.0.1:" + options.inferencePort());
+        gatewayEnv.put("MERIDIAN_GATEWAY_JWT_JWKS_URL", users + "/.well-known/jwks.json");
+        services.add(service("gateway-service", options.gatewayPort(), gatewayEnv, null));
         Map<String, String> userEnv = new HashMap<>(common);
         if (System.getenv(USER_MASTER_KEY_ENV) == null) {
             userEnv.put(USER_MASTER_KEY_ENV, secret("users-master-key"));

@@ -62,14 +62,19 @@ class PlatformScriptTest {
         assertEquals(200, health.statusCode());
         assertTrue(health.body().contains("\"status\": \"UP\""), health.body());
 
-        // user-service is wired to its database, Redis, Kafka and a generated master key: sign up and log in
+        // through the gateway: sign up and log in at user-service, then a protected call verified at the edge
         String account = "{\"email\":\"platform-test@example.com\",\"password\":\"a long enough password\","
                 + "\"displayName\":\"Platform\"}";
-        assertEquals(201, post(ports[5], "/v1/users", account).statusCode());
-        HttpResponse<String> login = post(ports[5], "/v1/auth/token",
+        assertEquals(201, post(ports[4], "/v1/users", account).statusCode());
+        HttpResponse<String> login = post(ports[4], "/v1/auth/token",
                 "{\"email\":\"platform-test@example.com\",\"password\":\"a long enough password\"}");
         assertEquals(200, login.statusCode(), login.body());
-        assertTrue(login.body().contains("\"access_token\""), login.body());
+        String token = login.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+        HttpResponse<String> me = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/users/me"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, me.statusCode(), me.body());
+        assertTrue(me.body().contains("platform-test@example.com"), me.body());
 
         sql("CREATE TABLE survivor (name text); INSERT INTO survivor VALUES ('still here')");
         List<Long> pids = componentPids();

@@ -1,0 +1,70 @@
+package dev.meridian.gateway.filter;
+
+import dev.meridian.gateway.config.GatewayConfig;
+import dev.meridian.gateway.service.EdgeTokenVerifier;
+import dev.meridian.gateway.service.EdgeTokenVerifier.Identity;
+import dev.meridian.gateway.service.RouteTable;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Who is calling, per the route's auth requirement. Public routes pass anonymous callers through (a valid token still
+ * yields an identity); authenticated routes need a valid, unrevoked access token; admin routes also the admin role.
+ */
+@ApplicationScoped
+public class AuthenticationFilter {
+
+    public static final String CHALLENGE = "Bearer realm=\"meridian\"";
+
+    /** A refusal with the status and wording the client gets. */
+    public static final class Refusal extends RuntimeException {
+        public final int status;
+        public final String slug;
+        public final String title;
+
+        Refusal(int status, String slug, String title, String detail) {
+            super(detail, null, false, false);
+            this.status = status;
+            this.slug = slug;
+            this.title = title;
+        }
+    }
+
+    private final EdgeTokenVerifier verifier;
+
+    public AuthenticationFilter(EdgeTokenVerifier verifier) {
+        this.verifier = verifier;
+    }
+
+    /** The caller's identity, or null for an anonymous caller of a public route. */
+    public Uni<Identity> authenticate(RouteTable.Route route, String authorization) {
+        String token = bearer(authorization);
+        if (token == null) {
+            return route.auth() == GatewayConfig.Auth.PUBLIC ? Uni.createFrom().nullItem()
+                    : Uni.createFrom().failure(new Refusal(401, "unauthorized", "Unauthorized",
+                            "a valid access token is required (Authorization: Bearer ...)"));
+        }
+        return verifier.verify(token)
+                .onFailure(EdgeTokenVerifier.VerificationException.class).transform(e -> {
+                    EdgeTokenVerifier.VerificationException failure = (EdgeTokenVerifier.VerificationException) e;
+                    return failure.failure() == EdgeTokenVerifier.Failure.KEYS_UNAVAILABLE
+                            ? new Refusal(503, "auth-unavailable", "Service Unavailable",
+                                    "tokens cannot be verified yet (user-service keys not loaded); retry shortly")
+                            : new Refusal(401, "unauthorized", "Unauthorized", "the access token is " + (
+                                    failure.failure() == EdgeTokenVerifier.Failure.REVOKED ? "revoked" : "invalid or expired"));
+                })
+                .invoke(identity -> {
+                    if (route.auth() == GatewayConfig.Auth.ADMIN && !identity.roles().contains("admin")) {
+                        throw new Refusal(403, "forbidden", "Forbidden", "this route needs the admin role");
+                    }
+                });
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = authorization.substring(7).trim();
+        return token.isEmpty() ? null : token;
+    }
+}

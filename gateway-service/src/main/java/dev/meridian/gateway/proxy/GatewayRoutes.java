@@ -1,0 +1,74 @@
+package dev.meridian.gateway.proxy;
+
+import dev.meridian.gateway.filter.AuthenticationFilter;
+import dev.meridian.gateway.filter.IdentityHeadersFilter;
+import dev.meridian.gateway.service.RouteTable;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * The gateway pipeline, one step per concern: route match, request id, authentication, identity headers, proxy.
+ * Registered after Quarkus' own endpoints (/q/health, /q/metrics, /q/openapi), which the gateway serves itself.
+ */
+@ApplicationScoped
+public class GatewayRoutes {
+
+    private final RouteTable routes;
+    private final AuthenticationFilter authentication;
+    private final IdentityHeadersFilter identityHeaders;
+    private final UpstreamProxy proxy;
+
+    public GatewayRoutes(RouteTable routes, AuthenticationFilter authentication, IdentityHeadersFilter identityHeaders,
+                         UpstreamProxy proxy) {
+        this.routes = routes;
+        this.authentication = authentication;
+        this.identityHeaders = identityHeaders;
+        this.proxy = proxy;
+    }
+
+    void register(@Observes Router router) {
+        router.route().order(Integer.MAX_VALUE - 1).handler(this::handle);
+    }
+
+    void handle(RoutingContext ctx) {
+        if (ctx.normalizedPath().startsWith("/q/")) {
+            ctx.next();
+            return;
+        }
+        ctx.request().pause();
+        String requestId = RequestIds.choose(ctx.request().getHeader(RequestIds.HEADER));
+        ctx.put(RequestIds.KEY, requestId);
+        ctx.response().putHeader(RequestIds.HEADER, requestId);
+
+        RouteTable.Route route = routes.match(ctx.request().method().name(), ctx.normalizedPath()).orElse(null);
+        if (route == null) {
+            ctx.request().resume();
+            Problems.send(ctx, 404, "not-found", "Not Found", "no route for " + ctx.request().method() + " "
+                    + ctx.normalizedPath());
+            return;
+        }
+        authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION)).subscribe().with(
+                identity -> {
+                    var headers = identityHeaders.apply(ctx.request().headers(), identity);
+                    headers.set(RequestIds.HEADER, requestId);
+                    proxy.forward(ctx, route, headers);
+                },
+                failure -> {
+                    ctx.request().resume();
+                    if (failure instanceof AuthenticationFilter.Refusal refusal) {
+                        if (refusal.status == 401) {
+                            ctx.response().putHeader("WWW-Authenticate", AuthenticationFilter.CHALLENGE);
+                        }
+                        if (refusal.status == 503) {
+                            ctx.response().putHeader("Retry-After", "5");
+                        }
+                        Problems.send(ctx, refusal.status, refusal.slug, refusal.title, refusal.getMessage());
+                    } else {
+                        Problems.send(ctx, 500, "internal", "Internal Server Error", "the gateway failed");
+                    }
+                });
+    }
+}

@@ -1,0 +1,30 @@
+package dev.meridian.gateway.proxy;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** RFC 9457 problem+json answers the gateway gives itself (no route, bad token, upstream down...). */
+public final class Problems {
+
+    private Problems() {
+    }
+
+    public static void send(RoutingContext ctx, int status, String slug, String title, String detail) {
+        if (ctx.response().ended() || ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        JsonObject body = new JsonObject()
+                .put("type", "https://meridian.dev/problems/" + slug)
+                .put("title", title)
+                .put("status", status)
+                .put("detail", detail)
+                .put("instance", ctx.normalizedPath());
+        String requestId = ctx.get(RequestIds.KEY);
+        if (requestId != null) {
+            body.put("requestId", requestId);
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/problem+json")
+                .end(body.encode());
+    }
+}

@@ -1,0 +1,126 @@
+package dev.meridian.gateway.proxy;
+
+import dev.meridian.gateway.config.GatewayConfig;
+import dev.meridian.gateway.service.RouteTable;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.net.ConnectException;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Forwards a request to its route's upstream over pooled keep-alive connections, streaming both bodies. Hop-by-hop
+ * headers are dropped both ways; X-Forwarded-For/Proto/Host and Forwarded are set. Instances of an upstream are used
+ * round robin.
+ */
+@ApplicationScoped
+public class UpstreamProxy {
+
+    /** RFC 9110 section 7.6.1, plus the pre-standard ones proxies still meet. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+
+    private final HttpClient client;
+    private final Map<String, List<URI>> upstreams = new HashMap<>();
+    private final Map<String, AtomicInteger> next = new HashMap<>();
+
+    public UpstreamProxy(Vertx vertx, GatewayConfig config) {
+        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000)
+                .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(64));
+        config.upstreams().forEach((name, upstream) -> {
+            upstreams.put(name, upstream.urls().stream().map(URI::create).toList());
+            next.put(name, new AtomicInteger());
+        });
+    }
+
+    public void forward(RoutingContext ctx, RouteTable.Route route, MultiMap headers) {
+        HttpServerRequest request = ctx.request();
+        List<URI> instances = upstreams.get(route.upstream());
+        URI target = instances.get(Math.floorMod(next.get(route.upstream()).getAndIncrement(), instances.size()));
+        String query = request.query();
+        RequestOptions options = new RequestOptions()
+                .setMethod(request.method())
+                .setHost(target.getHost())
+                .setPort(target.getPort())
+                .setURI(ctx.normalizedPath() + (query == null ? "" : "?" + query))
+                .setTimeout(route.timeout().toMillis())
+                .setHeaders(upstreamHeaders(request, headers));
+        client.request(options)
+                .compose(upstream -> upstream.send(request))
+                .onSuccess(response -> relay(response, ctx.response()))
+                .onFailure(e -> {
+                    if (e instanceof TimeoutException || e.getMessage() != null && e.getMessage().contains("timeout")) {
+                        Problems.send(ctx, 504, "upstream-timeout", "Gateway Timeout",
+                                route.upstream() + " did not answer within " + route.timeout().toMillis() + " ms");
+                    } else {
+                        ctx.response().putHeader("Retry-After", "1");
+                        Problems.send(ctx, e instanceof ConnectException ? 503 : 502, "upstream-unavailable",
+                                e instanceof ConnectException ? "Service Unavailable" : "Bad Gateway",
+                                route.upstream() + " is unreachable");
+                    }
+                });
+    }
+
+    private static MultiMap upstreamHeaders(HttpServerRequest request, MultiMap headers) {
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+        Set<String> connectionListed = connectionTokens(headers.get("Connection"));
+        headers.forEach(header -> {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !connectionListed.contains(name) && !name.equals("host")) {
+                out.add(header.getKey(), header.getValue());
+            }
+        });
+        String clientIp = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        String previous = headers.get("X-Forwarded-For");
+        String proto = request.scheme();
+        String host = request.authority() == null ? "" : request.authority().toString();
+        out.set("X-Forwarded-For", previous == null ? clientIp : previous + ", " + clientIp);
+        out.set("X-Forwarded-Proto", proto);
+        out.set("X-Forwarded-Host", host);
+        out.set("Forwarded", "for=\"" + clientIp + "\";proto=" + proto + ";host=\"" + host + "\"");
+        return out;
+    }
+
+    private static void relay(HttpClientResponse upstream, HttpServerResponse response) {
+        response.setStatusCode(upstream.statusCode());
+        response.setStatusMessage(upstream.statusMessage());
+        Set<String> connectionListed = connectionTokens(upstream.headers().get("Connection"));
+        upstream.headers().forEach(header -> {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !connectionListed.contains(name)) {
+                response.headers().add(header.getKey(), header.getValue());
+            }
+        });
+        if (upstream.headers().get("Content-Length") == null) {
+            response.setChunked(true);
+        }
+        upstream.pipeTo(response);
+    }
+
+    private static Set<String> connectionTokens(String connection) {
+        if (connection == null) {
+            return Set.of();
+        }
+        Set<String> tokens = new java.util.HashSet<>();
+        for (String token : connection.split(",")) {
+            tokens.add(token.trim().toLowerCase(Locale.ROOT));
+        }
+        return tokens;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.meridian.gateway.service;
+
+import dev.meridian.events.TokenRevocation;
+import dev.meridian.gateway.config.GatewayConfig;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+import org.jose4j.jwa.AlgorithmConstraints;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.MalformedClaimException;
+import org.jose4j.jwt.consumer.InvalidJwtException;
+import org.jose4j.jwt.consumer.JwtConsumer;
+import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.jose4j.jwx.JsonWebStructure;
+import org.jose4j.lang.JoseException;
+import org.jose4j.lang.UnresolvableKeyException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Verifies access tokens at the edge: RS256 only, a key from user-service's JWKS, issuer, audience, expiry with
+ * leeway, then the Redis deny-list. The deny-list lookup is bounded (50 ms); when Redis cannot answer in time the
+ * token's signature and expiry still hold and the request goes on (fail-open, logged), so a Redis outage never stops
+ * traffic.
+ */
+@ApplicationScoped
+public class EdgeTokenVerifier {
+
+    private static final Logger LOG = Logger.getLogger(EdgeTokenVerifier.class);
+    private static final Duration REDIS_TIMEOUT = Duration.ofMillis(50);
+
+    public record Identity(String userId, List<String> roles, String tier) {
+    }
+
+    /** Why a token was refused; {@link #KEYS_UNAVAILABLE} is the gateway's problem (503), the others the client's. */
+    public enum Failure { INVALID, REVOKED, KEYS_UNAVAILABLE }
+
+    public static final class VerificationException extends RuntimeException {
+        private final Failure failure;
+
+        VerificationException(Failure failure, String message) {
+            super(message, null, false, false);
+            this.failure = failure;
+        }
+
+        public Failure failure() {
+            return failure;
+        }
+    }
+
+    private final JwksKeyCache keys;
+    private final ReactiveValueCommands<String, String> redis;
+    private final JwtConsumer consumer;
+
+    public EdgeTokenVerifier(JwksKeyCache keys, ReactiveRedisDataSource redis, GatewayConfig config) {
+        this.keys = keys;
+        this.redis = redis.value(String.class);
+        this.consumer = new JwtConsumerBuilder()
+                .setRequireExpirationTime()
+                .setRequireIssuedAt()
+                .setRequireSubject()
+                .setAllowedClockSkewInSeconds((int) config.jwt().clockSkew().toSeconds())
+                .setExpectedIssuer(config.jwt().issuer())
+                .setExpectedAudience(config.jwt().audience())
+                .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT,
+                        AlgorithmIdentifiers.RSA_USING_SHA256)
+                .setVerificationKeyResolver((jws, nesting) -> keys.lookup(jws.getKeyIdHeaderValue())
+                        .orElseThrow(() -> new UnresolvableKeyException("unknown kid")))
+                .build();
+    }
+
+    public Uni<Identity> verify(String token) {
+        String kid;
+        try {
+            kid = JsonWebStructure.fromCompactSerialization(token).getKeyIdHeaderValue();
+        } catch (JoseException e) {
+            return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "malformed token"));
+        }
+        Future<?> keyReady = keys.key(kid);
+        return Uni.createFrom().completionStage(keyReady.toCompletionStage()).flatMap(ignored -> {
+            if (!keys.loaded()) {
+                return Uni.createFrom().failure(new VerificationException(Failure.KEYS_UNAVAILABLE,
+                        "token keys not available yet"));
+            }
+            JwtClaims claims;
+            try {
+                claims = consumer.processToClaims(token);
+            } catch (InvalidJwtException e) {
+                return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "invalid token"));
+            }
+            return unlessRevoked(claims);
+        });
+    }
+
+    private Uni<Identity> unlessRevoked(JwtClaims claims) {
+        Identity identity;
+        long issuedAt;
+        String apiKey;
+        try {
+            List<String> roles = claims.hasClaim("groups") ? claims.getStringListClaimValue("groups") : List.of();
+            identity = new Identity(claims.getSubject(), roles,
+                    claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM));
+            issuedAt = claims.getIssuedAt().getValue();
+            apiKey = claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM);
+        } catch (MalformedClaimException e) {
+            return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "malformed claims"));
+        }
+        List<String> lookups = new ArrayList<>(List.of(TokenRevocation.userKey(identity.userId())));
+        if (apiKey != null) {
+            lookups.add(TokenRevocation.apiKeyKey(apiKey));
+        }
+        return redis.mget(lookups.toArray(String[]::new))
+                .ifNoItem().after(REDIS_TIMEOUT).fail()
+                .map(found -> found.values().stream().anyMatch(v -> TokenRevocation.revokes(v, issuedAt)))
+                .onFailure().recoverWithItem(e -> {
+                    LOG.warnf("revocation check skipped (Redis: %s)", e.toString());
+                    return false;
+                })
+                .flatMap(revoked -> revoked
+                        ? Uni.createFrom().failure(new VerificationException(Failure.REVOKED, "token revoked"))
+                        : Uni.createFrom().item(identity));
+    }
+}

@@ -1,0 +1,86 @@
+package dev.meridian.gateway.service;
+
+import dev.meridian.gateway.client.JwksClient;
+import dev.meridian.gateway.config.GatewayConfig;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.security.PublicKey;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * user-service's public keys: fetched at start, refreshed in the background, refreshed on an unknown kid at most once
+ * per interval (so forged kids cannot hammer user-service), and served stale when user-service is unreachable.
+ */
+@ApplicationScoped
+public class JwksKeyCache {
+
+    private static final Logger LOG = Logger.getLogger(JwksKeyCache.class);
+
+    private final JwksClient client;
+    private final Vertx vertx;
+    private final GatewayConfig.Jwt config;
+    /** null until a key set was loaded once. */
+    private volatile Map<String, PublicKey> keys;
+    private volatile long lastUnknownKidRefresh = Long.MIN_VALUE / 2;
+    private volatile Future<Void> inFlight;
+
+    public JwksKeyCache(JwksClient client, Vertx vertx, GatewayConfig config) {
+        this.client = client;
+        this.vertx = vertx;
+        this.config = config.jwt();
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        refresh();
+        vertx.setPeriodic(config.refreshInterval().toMillis(), id -> refresh());
+    }
+
+    public boolean loaded() {
+        return keys != null;
+    }
+
+    /** The key for a kid, refreshing once (rate-limited) when the kid is new to us. */
+    public Future<Optional<PublicKey>> key(String kid) {
+        Map<String, PublicKey> current = keys;
+        if (current != null && kid != null && current.containsKey(kid)) {
+            return Future.succeededFuture(Optional.of(current.get(kid)));
+        }
+        long now = System.nanoTime();
+        if (current == null || now - lastUnknownKidRefresh >= config.unknownKidRefreshInterval().toNanos()) {
+            lastUnknownKidRefresh = now;
+            return refresh().transform(ignored -> Future.succeededFuture(lookup(kid)));
+        }
+        return Future.succeededFuture(lookup(kid));
+    }
+
+    public Optional<PublicKey> lookup(String kid) {
+        Map<String, PublicKey> current = keys;
+        return current == null || kid == null ? Optional.empty() : Optional.ofNullable(current.get(kid));
+    }
+
+    /** One fetch at a time; failures keep the previous (stale) key set. */
+    synchronized Future<Void> refresh() {
+        if (inFlight != null) {
+            return inFlight;
+        }
+        Future<Void> fetch = client.fetch()
+                .onSuccess(fetched -> keys = fetched)
+                .onFailure(e -> LOG.warnf("JWKS refresh from %s failed (%s); %s", config.jwksUrl(), e.getMessage(),
+                        keys == null ? "no key set yet: authenticated routes answer 503" : "serving the last key set"))
+                .<Void>mapEmpty()
+                .recover(e -> Future.succeededFuture());
+        inFlight = fetch;
+        fetch.onComplete(ignored -> {
+            synchronized (this) {
+                inFlight = null;
+            }
+        });
+        return fetch;
+    }
+}

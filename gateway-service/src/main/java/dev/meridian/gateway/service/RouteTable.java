@@ -1,0 +1,58 @@
+package dev.meridian.gateway.service;
+
+import dev.meridian.gateway.config.GatewayConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Finds the route for a request: exact paths first, then the longest matching prefix. */
+@ApplicationScoped
+public class RouteTable {
+
+    public record Route(String id, String path, boolean exact, List<String> methods, String upstream,
+                        GatewayConfig.Auth auth, java.time.Duration timeout) {
+
+        boolean matches(String method, String requestPath) {
+            if (!methods.isEmpty() && !methods.contains(method.toUpperCase(Locale.ROOT))) {
+                return false;
+            }
+            if (exact) {
+                return requestPath.equals(path);
+            }
+            return requestPath.equals(path) || requestPath.startsWith(path.endsWith("/") ? path : path + "/");
+        }
+    }
+
+    private final List<Route> routes;
+
+    public RouteTable(GatewayConfig config) {
+        this.routes = config.routes().entrySet().stream().map(RouteTable::toRoute)
+                .sorted(Comparator.comparing(Route::exact).reversed()
+                        .thenComparing(Comparator.comparingInt((Route r) -> r.path().length()).reversed()))
+                .toList();
+        for (Route route : routes) {
+            if (!config.upstreams().containsKey(route.upstream())) {
+                throw new IllegalStateException("route " + route.id() + " names unknown upstream " + route.upstream());
+            }
+        }
+    }
+
+    private static Route toRoute(Map.Entry<String, GatewayConfig.Route> entry) {
+        GatewayConfig.Route r = entry.getValue();
+        return new Route(entry.getKey(), r.path(), r.exact(),
+                r.methods().orElse(List.of()).stream().map(m -> m.toUpperCase(Locale.ROOT)).toList(),
+                r.upstream(), r.auth(), r.timeout());
+    }
+
+    public Optional<Route> match(String method, String path) {
+        return routes.stream().filter(route -> route.matches(method, path)).findFirst();
+    }
+
+    public List<Route> all() {
+        return routes;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.meridian.gateway;
+
+import dev.meridian.local.infra.Ports;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwk.RsaJsonWebKey;
+
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real local upstream for the gateway's tests: echoes what reached it (method, path, query, headers, body) as JSON,
+ * serves a JWKS for a key pair the tests sign with, and answers /slow after 3 s. Both upstreams point here.
+ */
+public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String KID = "test-key-1";
+    static KeyPair signingKey;
+    static volatile int jwksRequests;
+
+    private Vertx vertx;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+            rsa.initialize(2048);
+            signingKey = rsa.generateKeyPair();
+            RsaJsonWebKey jwk = new RsaJsonWebKey((RSAPublicKey) signingKey.getPublic());
+            jwk.setKeyId(KID);
+            String jwks = new JsonWebKeySet(jwk).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+            int port = Ports.free();
+            vertx = Vertx.vertx();
+            HttpServer server = vertx.createHttpServer().requestHandler(request -> {
+                if (request.path().equals("/.well-known/jwks.json")) {
+                    jwksRequests++;
+                    request.response().putHeader("Content-Type", "application/json").end(jwks);
+                    return;
+                }
+                if (request.path().equals("/slow")) {
+                    vertx.setTimer(3000, id -> request.response().end("late"));
+                    return;
+                }
+                request.body().onSuccess(body -> {
+                    JsonObject headers = new JsonObject();
+                    request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(),
+                            headers.containsKey(h.getKey().toLowerCase())
+                                    ? headers.getString(h.getKey().toLowerCase()) + "|" + h.getValue() : h.getValue()));
+                    request.response().putHeader("Content-Type", "application/json")
+                            .putHeader("Connection", "keep-alive, X-Upstream-Private")
+                            .putHeader("X-Upstream-Private", "hop-by-hop, must not reach the client")
+                            .putHeader("X-Upstream", "echo")
+                            .end(new JsonObject().put("method", request.method().name()).put("path", request.path())
+                                    .put("query", request.query()).put("headers", headers)
+                                    .put("body", body.toString()).encode());
+                });
+            });
+            server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            String base = "http://127.0.0.1:" + port;
+            return Map.of(
+                    "meridian.gateway.upstreams.users.urls", base,
+                    "meridian.gateway.upstreams.inference.urls", base,
+                    "meridian.gateway.jwt.jwks-url", base + "/.well-known/jwks.json",
+                    "meridian.gateway.routes.slow.path", "/slow",
+                    "meridian.gateway.routes.slow.upstream", "users",
+                    "meridian.gateway.routes.slow.auth", "public",
+                    "meridian.gateway.routes.slow.timeout", "PT0.5S");
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the echo upstream", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (vertx != null) {
+            vertx.close().toCompletionStage().toCompletableFuture().join();
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.meridian.gateway;
+
+import dev.meridian.events.TokenRevocation;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Set;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+/** The gateway in front of a real local upstream: routing, headers both ways, identity at the edge, failures. */
+@QuarkusTest
+class GatewayProxyTest {
+
+    @Inject
+    RedisDataSource redis;
+
+    @Test
+    void publicRouteIsForwardedWithPathQueryBodyAndForwardingHeaders() {
+        given().contentType(ContentType.JSON).body("{\"email\":\"a@b.c\"}").queryParam("x", "1")
+                .post("/v1/users")
+                .then().statusCode(200)
+                .header("X-Upstream", "echo")
+                .header("X-Request-Id", notNullValue())
+                .header("X-Upstream-Private", nullValue())
+                .body("method", equalTo("POST"))
+                .body("path", equalTo("/v1/users"))
+                .body("query", equalTo("x=1"))
+                .body("body", equalTo("{\"email\":\"a@b.c\"}"))
+                .body("headers.x-forwarded-for", equalTo("127.0.0.1"))
+                .body("headers.x-forwarded-proto", equalTo("http"))
+                .body("headers.forwarded", containsString("for=\"127.0.0.1\""))
+                .body("headers.x-request-id", notNullValue());
+    }
+
+    @Test
+    void clientRequestIdIsKeptAndReturned() {
+        given().header("X-Request-Id", "trace-me-123").get("/.well-known/jwks.json")
+                .then().statusCode(200).header("X-Request-Id", "trace-me-123");
+        given().header("X-Request-Id", "bad id with spaces").get("/.well-known/jwks.json")
+                .then().statusCode(200).header("X-Request-Id", matchesPattern("[0-9a-f-]{36}"));
+    }
+
+    @Test
+    void forgedIdentityHeadersNeverReachTheUpstream() {
+        given().header("X-User-Id", "someone-else").header("X-User-Roles", "admin").header("X-User-Tier", "pro")
+                .contentType(ContentType.JSON).body("{}").post("/v1/users")
+                .then().statusCode(200)
+                .body("headers.x-user-id", nullValue())
+                .body("headers.x-user-roles", nullValue())
+                .body("headers.x-user-tier", nullValue());
+    }
+
+    @Test
+    void verifiedIdentityIsForwardedAndReplacesForgedHeaders() {
+        String user = UUID.randomUUID().toString();
+        String token = sign(claims(user));
+        given().auth().oauth2(token).header("X-User-Id", "forged").get("/v1/users/me")
+                .then().statusCode(200)
+                .body("headers.x-user-id", equalTo(user))
+                .body("headers.x-user-roles", equalTo("user"))
+                .body("headers.x-user-tier", equalTo("free"))
+                .body("headers.authorization", equalTo("Bearer " + token));
+    }
+
+    @Test
+    void protectedRoutesNeedAValidToken() {
+        given().get("/v1/users/me").then().statusCode(401)
+                .header("WWW-Authenticate", "Bearer realm=\"meridian\"")
+                .contentType("application/problem+json").body("status", equalTo(401));
+        given().post("/v1/embeddings").then().statusCode(401);
+
+        String user = UUID.randomUUID().toString();
+        String real = sign(claims(user));
+        String[] parts = real.split("\\.");
+        given().auth().oauth2(b64("{\"alg\":\"none\"}") + "." + parts[1] + ".").get("/v1/users/me").then().statusCode(401);
+        String tampered = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+                .replace("\"free\"", "\"pro\"");
+        given().auth().oauth2(parts[0] + "." + b64(tampered) + "." + parts[2]).get("/v1/users/me").then().statusCode(401);
+        String hs256 = claims(user).jws().keyId(EchoUpstreamResource.KID).algorithm(SignatureAlgorithm.HS256)
+                .sign(new SecretKeySpec("a-secret-that-is-long-enough-for-hs256!!".getBytes(StandardCharsets.UTF_8),
+                        "HmacSHA256"));
+        given().auth().oauth2(hs256).get("/v1/users/me").then().statusCode(401);
+        Instant past = Instant.now().minusSeconds(3600);
+        given().auth().oauth2(sign(claims(user).issuedAt(past).expiresAt(past.plusSeconds(60))))
+                .get("/v1/users/me").then().statusCode(401);
+        given().auth().oauth2(sign(claims(user).issuer("https://evil.example"))).get("/v1/users/me").then().statusCode(401);
+        given().auth().oauth2(sign(claims(user).audience("other"))).get("/v1/users/me").then().statusCode(401);
+    }
+
+    @Test
+    void tokenFromAnotherKeyWithOurKidIsRefused() throws Exception {
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        String forged = claims(UUID.randomUUID().toString()).jws().keyId(EchoUpstreamResource.KID)
+                .sign(rsa.generateKeyPair().getPrivate());
+        given().auth().oauth2(forged).get("/v1/users/me").then().statusCode(401);
+    }
+
+    @Test
+    void unknownKidsDoNotHammerTheJwksEndpoint() throws Exception {
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        var other = rsa.generateKeyPair().getPrivate();
+        int before = EchoUpstreamResource.jwksRequests;
+        for (int i = 0; i < 20; i++) {
+            String token = claims(UUID.randomUUID().toString()).jws().keyId("unknown-" + i).sign(other);
+            given().auth().oauth2(token).get("/v1/users/me").then().statusCode(401);
+        }
+        int fetched = EchoUpstreamResource.jwksRequests - before;
+        org.junit.jupiter.api.Assertions.assertTrue(fetched <= 1, "20 unknown kids caused " + fetched + " JWKS fetches");
+    }
+
+    @Test
+    void revokedUsersAreCutOffThroughTheRedisDenyList() {
+        String user = UUID.randomUUID().toString();
+        String token = sign(claims(user).issuedAt(Instant.now().minusSeconds(5)));
+        given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200);
+        redis.value(String.class).setex(TokenRevocation.userKey(user), 60, Long.toString(Instant.now().getEpochSecond()));
+        given().auth().oauth2(token).get("/v1/users/me").then().statusCode(401)
+                .body("detail", containsString("revoked"));
+    }
+
+    @Test
+    void adminRoutesNeedTheAdminRole() {
+        String user = UUID.randomUUID().toString();
+        given().auth().oauth2(sign(claims(user))).get("/v1/admin/users").then().statusCode(403)
+                .contentType("application/problem+json");
+        given().auth().oauth2(sign(claims(user).groups(Set.of("user", "admin")))).get("/v1/admin/users")
+                .then().statusCode(200).body("path", equalTo("/v1/admin/users"));
+    }
+
+    @Test
+    void unknownPathsAre404ProblemsAndDotSegmentsCannotEscapeARoute() {
+        given().get("/v2/anything").then().statusCode(404).contentType("application/problem+json")
+                .body("status", equalTo(404));
+        // /v1/auth/../admin/users normalises to /v1/admin/users, which needs an admin
+        given().urlEncodingEnabled(false).get("/v1/auth/../admin/users").then().statusCode(401);
+    }
+
+    @Test
+    void slowUpstreamIs504AndTheGatewayKeepsServing() {
+        given().get("/slow").then().statusCode(504).contentType("application/problem+json")
+                .body("detail", not(containsString("Exception")));
+        given().get("/.well-known/jwks.json").then().statusCode(200);
+    }
+
+    @Test
+    void gatewayOwnEndpointsStayLocal() {
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    static JwtClaimsBuilder claims(String userId) {
+        Instant now = Instant.now();
+        return Jwt.issuer("https://meridian.dev/user-service").subject(userId).audience("meridian")
+                .issuedAt(now).expiresAt(now.plusSeconds(600)).claim("jti", UUID.randomUUID().toString())
+                .groups(Set.of("user")).claim("tier", "free");
+    }
+
+    static String sign(JwtClaimsBuilder claims) {
+        return claims.jws().keyId(EchoUpstreamResource.KID).sign(EchoUpstreamResource.signingKey.getPrivate());
+    }
+
+    private static String b64(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+}
