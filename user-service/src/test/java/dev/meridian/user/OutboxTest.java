@@ -5,7 +5,7 @@ import dev.meridian.events.EventType;
 import dev.meridian.events.MeridianEvent;
 import dev.meridian.events.user.UserRegistered;
 import dev.meridian.local.infra.LocalKafka;
-import dev.meridian.local.testing.InjectLocalKafka;
+import dev.meridian.local.testing.InjectLocalServer;
 import io.quarkus.test.junit.QuarkusTest;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 @QuarkusTest
 class OutboxTest {
 
-    @InjectLocalKafka
+    @InjectLocalServer
     LocalKafka kafka;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")

@@ -20,6 +20,8 @@ public interface GatewayConfig {
 
     Jwt jwt();
 
+    RateLimits rateLimits();
+
     interface Upstream {
         /** One or more base URLs, e.g. {@code http://127.0.0.1:8081}. */
         List<String> urls();
@@ -42,9 +44,48 @@ public interface GatewayConfig {
 
         @WithDefault("PT30S")
         Duration timeout();
+
+        @WithDefault("true")
+        boolean rateLimited();
     }
 
     enum Auth { PUBLIC, AUTHENTICATED, ADMIN }
+
+    interface RateLimits {
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Named policies: one per tier ({@code free}, {@code pro}) for authenticated callers, keyed by user id, and
+         * {@code anonymous} for callers without a token, keyed by client IP.
+         */
+        Map<String, Policy> policies();
+
+        /** Redis calls that take longer count as failed, so an outage never stalls traffic. */
+        @WithDefault("PT0.05S")
+        Duration redisTimeout();
+
+        /** open: let the request through; closed: 503. */
+        @WithDefault("open")
+        FailureMode onRedisFailure();
+    }
+
+    interface Policy {
+        /** Every limit of the policy is checked in one Redis round trip; the request needs all of them. */
+        Map<String, Limit> limits();
+    }
+
+    interface Limit {
+        /** Requests per window; fractional rates are fine (0.5 per second). */
+        double rate();
+
+        Duration window();
+
+        /** Requests that may arrive at once; defaults to the rate (rounded up). */
+        Optional<Integer> burst();
+    }
+
+    enum FailureMode { OPEN, CLOSED }
 
     interface Jwt {
         String jwksUrl();

@@ -16,20 +16,6 @@ public class AuthenticationFilter {
 
     public static final String CHALLENGE = "Bearer realm=\"meridian\"";
 
-    /** A refusal with the status and wording the client gets. */
-    public static final class Refusal extends RuntimeException {
-        public final int status;
-        public final String slug;
-        public final String title;
-
-        Refusal(int status, String slug, String title, String detail) {
-            super(detail, null, false, false);
-            this.status = status;
-            this.slug = slug;
-            this.title = title;
-        }
-    }
-
     private final EdgeTokenVerifier verifier;
 
     public AuthenticationFilter(EdgeTokenVerifier verifier) {
@@ -42,20 +28,20 @@ public class AuthenticationFilter {
         if (token == null) {
             return route.auth() == GatewayConfig.Auth.PUBLIC ? Uni.createFrom().nullItem()
                     : Uni.createFrom().failure(new Refusal(401, "unauthorized", "Unauthorized",
-                            "a valid access token is required (Authorization: Bearer ...)"));
+                            "a valid access token is required (Authorization: Bearer ...)", 0));
         }
         return verifier.verify(token)
                 .onFailure(EdgeTokenVerifier.VerificationException.class).transform(e -> {
                     EdgeTokenVerifier.VerificationException failure = (EdgeTokenVerifier.VerificationException) e;
                     return failure.failure() == EdgeTokenVerifier.Failure.KEYS_UNAVAILABLE
                             ? new Refusal(503, "auth-unavailable", "Service Unavailable",
-                                    "tokens cannot be verified yet (user-service keys not loaded); retry shortly")
+                                    "tokens cannot be verified yet (user-service keys not loaded); retry shortly", 5)
                             : new Refusal(401, "unauthorized", "Unauthorized", "the access token is " + (
-                                    failure.failure() == EdgeTokenVerifier.Failure.REVOKED ? "revoked" : "invalid or expired"));
+                                    failure.failure() == EdgeTokenVerifier.Failure.REVOKED ? "revoked" : "invalid or expired"), 0);
                 })
                 .invoke(identity -> {
                     if (route.auth() == GatewayConfig.Auth.ADMIN && !identity.roles().contains("admin")) {
-                        throw new Refusal(403, "forbidden", "Forbidden", "this route needs the admin role");
+                        throw new Refusal(403, "forbidden", "Forbidden", "this route needs the admin role", 0);
                     }
                 });
     }

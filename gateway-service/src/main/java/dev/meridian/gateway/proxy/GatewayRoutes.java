@@ -2,6 +2,8 @@ package dev.meridian.gateway.proxy;
 
 import dev.meridian.gateway.filter.AuthenticationFilter;
 import dev.meridian.gateway.filter.IdentityHeadersFilter;
+import dev.meridian.gateway.filter.RateLimitFilter;
+import dev.meridian.gateway.filter.Refusal;
 import dev.meridian.gateway.service.RouteTable;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -10,7 +12,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * The gateway pipeline, one step per concern: route match, request id, authentication, identity headers, proxy.
+ * The gateway pipeline, one step per concern: route match, request id, authentication, rate limit, identity headers,
+ * proxy.
  * Registered after Quarkus' own endpoints (/q/health, /q/metrics, /q/openapi), which the gateway serves itself.
  */
 @ApplicationScoped
@@ -18,13 +21,15 @@ public class GatewayRoutes {
 
     private final RouteTable routes;
     private final AuthenticationFilter authentication;
+    private final RateLimitFilter rateLimits;
     private final IdentityHeadersFilter identityHeaders;
     private final UpstreamProxy proxy;
 
-    public GatewayRoutes(RouteTable routes, AuthenticationFilter authentication, IdentityHeadersFilter identityHeaders,
-                         UpstreamProxy proxy) {
+    public GatewayRoutes(RouteTable routes, AuthenticationFilter authentication, RateLimitFilter rateLimits,
+                         IdentityHeadersFilter identityHeaders, UpstreamProxy proxy) {
         this.routes = routes;
         this.authentication = authentication;
+        this.rateLimits = rateLimits;
         this.identityHeaders = identityHeaders;
         this.proxy = proxy;
     }
@@ -50,7 +55,10 @@ public class GatewayRoutes {
                     + ctx.normalizedPath());
             return;
         }
-        authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION)).subscribe().with(
+        String clientIp = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+        authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION))
+                .call(identity -> rateLimits.apply(route, identity, clientIp, ctx.response().headers()))
+                .subscribe().with(
                 identity -> {
                     var headers = identityHeaders.apply(ctx.request().headers(), identity);
                     headers.set(RequestIds.HEADER, requestId);
@@ -58,12 +66,12 @@ public class GatewayRoutes {
                 },
                 failure -> {
                     ctx.request().resume();
-                    if (failure instanceof AuthenticationFilter.Refusal refusal) {
+                    if (failure instanceof Refusal refusal) {
                         if (refusal.status == 401) {
                             ctx.response().putHeader("WWW-Authenticate", AuthenticationFilter.CHALLENGE);
                         }
-                        if (refusal.status == 503) {
-                            ctx.response().putHeader("Retry-After", "5");
+                        if (refusal.retryAfter > 0) {
+                            ctx.response().putHeader("Retry-After", Long.toString(refusal.retryAfter));
                         }
                         Problems.send(ctx, refusal.status, refusal.slug, refusal.title, refusal.getMessage());
                     } else {

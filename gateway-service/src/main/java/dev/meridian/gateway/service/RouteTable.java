@@ -14,7 +14,7 @@ import java.util.Optional;
 public class RouteTable {
 
     public record Route(String id, String path, boolean exact, List<String> methods, String upstream,
-                        GatewayConfig.Auth auth, java.time.Duration timeout) {
+                        GatewayConfig.Auth auth, java.time.Duration timeout, boolean rateLimited) {
 
         boolean matches(String method, String requestPath) {
             if (!methods.isEmpty() && !methods.contains(method.toUpperCase(Locale.ROOT))) {
@@ -45,7 +45,7 @@ public class RouteTable {
         GatewayConfig.Route r = entry.getValue();
         return new Route(entry.getKey(), r.path(), r.exact(),
                 r.methods().orElse(List.of()).stream().map(m -> m.toUpperCase(Locale.ROOT)).toList(),
-                r.upstream(), r.auth(), r.timeout());
+                r.upstream(), r.auth(), r.timeout(), r.rateLimited());
     }
 
     public Optional<Route> match(String method, String path) {

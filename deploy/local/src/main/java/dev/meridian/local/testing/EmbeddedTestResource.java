@@ -23,10 +23,6 @@ abstract class EmbeddedTestResource<S extends LocalServer> implements QuarkusTes
 
     protected abstract S create(Path workDir);
 
-    protected S server() {
-        return server;
-    }
-
     protected abstract Map<String, String> config(S server);
 
     @Override
@@ -40,6 +36,13 @@ abstract class EmbeddedTestResource<S extends LocalServer> implements QuarkusTes
             stop();
             throw new IllegalStateException("could not start embedded " + getClass().getSimpleName(), e);
         }
+    }
+
+    /** Fills fields annotated {@link InjectLocalServer} whose type is this resource's server. */
+    @Override
+    public void inject(TestInjector testInjector) {
+        testInjector.injectIntoFields(server,
+                new TestInjector.AnnotatedAndMatchesType(InjectLocalServer.class, server.getClass()));
     }
 
     @Override

@@ -16,12 +16,6 @@ public class KafkaTestResource extends EmbeddedTestResource<LocalKafka> {
     }
 
     @Override
-    public void inject(TestInjector testInjector) {
-        testInjector.injectIntoFields(server(),
-                new TestInjector.AnnotatedAndMatchesType(InjectLocalKafka.class, LocalKafka.class));
-    }
-
-    @Override
     protected Map<String, String> config(LocalKafka kafka) {
         return Map.of("kafka.bootstrap.servers", kafka.address());
     }

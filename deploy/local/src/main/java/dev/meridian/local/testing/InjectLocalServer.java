@@ -6,10 +6,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a {@code LocalKafka} field of a {@code @QuarkusTest} that {@link KafkaTestResource} fills in, so a test can
- * stop and restart the broker (e.g. to prove an outbox survives a Kafka outage).
+ * Marks a {@code LocalKafka}, {@code LocalRedis} or {@code LocalPostgres} field of a {@code @QuarkusTest} that the
+ * matching test resource fills in, so a test can stop and restart that server (outage tests).
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.FIELD)
-public @interface InjectLocalKafka {
+public @interface InjectLocalServer {
 }

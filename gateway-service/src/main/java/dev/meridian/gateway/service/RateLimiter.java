@@ -1,0 +1,119 @@
+package dev.meridian.gateway.service;
+
+import dev.meridian.gateway.config.GatewayConfig;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * Distributed GCRA rate limiting in Redis: all limits of a policy (e.g. per second and per day) are checked and
+ * consumed in one atomic script call (EVALSHA), on Redis' clock, so any number of gateway instances share one exact
+ * budget per user or client IP.
+ */
+@ApplicationScoped
+public class RateLimiter {
+
+    public record Limit(String name, double rate, long windowSeconds, int burst, long emissionMicros, long toleranceMicros) {
+    }
+
+    public record Policy(String name, List<Limit> limits) {
+        /** {@code RateLimit-Policy} (IETF draft): "20;w=1;burst=40, 10000;w=86400". */
+        public String header() {
+            StringJoiner joiner = new StringJoiner(", ");
+            for (Limit limit : limits) {
+                String quota = limit.rate() == Math.rint(limit.rate()) ? Long.toString((long) limit.rate())
+                        : Double.toString(limit.rate());
+                joiner.add(quota + ";w=" + limit.windowSeconds() + ";burst=" + limit.burst());
+            }
+            return joiner.toString();
+        }
+    }
+
+    public record Decision(boolean allowed, long retryAfterMicros, long remaining, long resetMicros, Limit tightest,
+                           Policy policy) {
+    }
+
+    private final ReactiveRedisDataSource redis;
+    private final Map<String, Policy> policies = new LinkedHashMap<>();
+    private final String script;
+    private volatile String sha;
+
+    public RateLimiter(ReactiveRedisDataSource redis, GatewayConfig config) {
+        this.redis = redis;
+        config.rateLimits().policies().forEach((name, policy) -> policies.put(name, toPolicy(name, policy)));
+        try (InputStream in = RateLimiter.class.getResourceAsStream("/lua/gcra.lua")) {
+            this.script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Policy toPolicy(String name, GatewayConfig.Policy policy) {
+        List<Limit> limits = new ArrayList<>();
+        policy.limits().forEach((limitName, limit) -> {
+            if (limit.rate() <= 0 || limit.window().isZero() || limit.window().isNegative()) {
+                throw new IllegalStateException("rate limit " + name + "." + limitName + " needs a positive rate and window");
+            }
+            int burst = limit.burst().orElse((int) Math.ceil(limit.rate()));
+            long emission = Math.round(limit.window().toNanos() / 1000.0 / limit.rate());
+            limits.add(new Limit(limitName, limit.rate(), limit.window().toSeconds(), burst, emission,
+                    emission * (Math.max(burst, 1) - 1L)));
+        });
+        return new Policy(name, List.copyOf(limits));
+    }
+
+    public Policy policy(String name) {
+        Policy policy = policies.get(name);
+        if (policy == null) {
+            throw new IllegalStateException("no rate-limit policy '" + name + "' configured");
+        }
+        return policy;
+    }
+
+    public boolean hasPolicy(String name) {
+        return policies.containsKey(name);
+    }
+
+    /** Checks and, when allowed, consumes one request for {@code subject} (e.g. {@code user:<id>}, {@code ip:<addr>}). */
+    public Uni<Decision> acquire(Policy policy, String subject) {
+        List<String> args = new ArrayList<>();
+        List<Limit> limits = policy.limits();
+        args.add(Integer.toString(limits.size()));
+        for (Limit limit : limits) {
+            args.add("meridian:rl:" + policy.name() + ":" + limit.name() + ":" + subject);
+        }
+        for (Limit limit : limits) {
+            args.add(Long.toString(limit.emissionMicros()));
+            args.add(Long.toString(limit.toleranceMicros()));
+        }
+        return evaluate(args).map(reply -> new Decision(reply.get(0).toLong() == 1, reply.get(1).toLong(),
+                reply.get(2).toLong(), reply.get(3).toLong(), limits.get(reply.get(4).toInteger() - 1), policy));
+    }
+
+    private Uni<Response> evaluate(List<String> keysAndArgs) {
+        String loaded = sha;
+        if (loaded == null) {
+            return load().flatMap(ignored -> evaluate(keysAndArgs));
+        }
+        List<String> call = new ArrayList<>(List.of(loaded));
+        call.addAll(keysAndArgs);
+        return redis.execute("EVALSHA", call.toArray(String[]::new))
+                .onFailure(e -> e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT"))
+                .recoverWithUni(() -> load().flatMap(ignored -> evaluate(keysAndArgs)));
+    }
+
+    private Uni<Void> load() {
+        return redis.execute("SCRIPT", "LOAD", script).invoke(reply -> sha = reply.toString()).replaceWithVoid();
+    }
+}
