@@ -17,13 +17,19 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real local upstream for the gateway's tests: echoes what reached it (method, path, query, headers, body) as JSON,
- * serves a JWKS for a key pair the tests sign with, and answers /slow after 3 s. Both upstreams point here.
+ * serves a JWKS for a key pair the tests sign with, exchanges one API key for tokens like user-service, and answers
+ * /slow after 3 s. Both upstreams point here.
  */
 public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String KID = "test-key-1";
     static KeyPair signingKey;
     static volatile int jwksRequests;
+    static volatile int exchanges;
+    /** The one API key the fake token endpoint accepts; tokens it mints carry these ids. */
+    static final String API_KEY = "mk_" + "k".repeat(43);
+    static final String API_KEY_USER = java.util.UUID.randomUUID().toString();
+    static final String API_KEY_ID = java.util.UUID.randomUUID().toString();
 
     private Vertx vertx;
 
@@ -42,6 +48,25 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                 if (request.path().equals("/.well-known/jwks.json")) {
                     jwksRequests++;
                     request.response().putHeader("Content-Type", "application/json").end(jwks);
+                    return;
+                }
+                if (request.path().equals("/v1/auth/token")) {
+                    request.body().onSuccess(body -> {
+                        JsonObject grant = body.toJsonObject();
+                        if (!"api_key".equals(grant.getString("grant_type"))) {
+                            request.response().setStatusCode(400).end();
+                            return;
+                        }
+                        exchanges++;
+                        if (!API_KEY.equals(grant.getString("api_key"))) {
+                            request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+                                    .end("{\"error\":\"invalid_grant\"}");
+                            return;
+                        }
+                        String jwt = GatewayProxyTest.sign(GatewayProxyTest.claims(API_KEY_USER).claim("akid", API_KEY_ID));
+                        request.response().putHeader("Content-Type", "application/json").end(new JsonObject()
+                                .put("access_token", jwt).put("token_type", "Bearer").put("expires_in", 900).encode());
+                    });
                     return;
                 }
                 if (request.path().equals("/slow")) {
@@ -68,6 +93,7 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                     "meridian.gateway.upstreams.users.urls", base,
                     "meridian.gateway.upstreams.inference.urls", base,
                     "meridian.gateway.jwt.jwks-url", base + "/.well-known/jwks.json",
+                    "meridian.gateway.jwt.token-url", base + "/v1/auth/token",
                     "meridian.gateway.routes.slow.path", "/slow",
                     "meridian.gateway.routes.slow.upstream", "users",
                     "meridian.gateway.routes.slow.auth", "public",

@@ -130,6 +130,28 @@ class GatewayProxyTest {
     }
 
     @Test
+    void apiKeysAreExchangedOnceAndOnlyJwtsGoDownstream() {
+        int before = EchoUpstreamResource.exchanges;
+        for (int i = 0; i < 3; i++) {
+            given().auth().oauth2(EchoUpstreamResource.API_KEY).get("/v1/embeddings")
+                    .then().statusCode(200)
+                    .body("headers.x-user-id", equalTo(EchoUpstreamResource.API_KEY_USER))
+                    .body("headers.authorization", not(containsString("mk_")))
+                    .body("headers.authorization", containsString("Bearer ey"));
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(1, EchoUpstreamResource.exchanges - before,
+                "the exchanged token should be reused");
+
+        given().auth().oauth2("mk_" + "x".repeat(43)).get("/v1/embeddings").then().statusCode(401)
+                .body("detail", containsString("API key"));
+
+        // revoking the key at user-service writes the deny-list entry; the cached token dies with it
+        redis.value(String.class).setex(TokenRevocation.apiKeyKey(EchoUpstreamResource.API_KEY_ID), 60,
+                Long.toString(Instant.now().getEpochSecond() + 1));
+        given().auth().oauth2(EchoUpstreamResource.API_KEY).get("/v1/embeddings").then().statusCode(401);
+    }
+
+    @Test
     void revokedUsersAreCutOffThroughTheRedisDenyList() {
         String user = UUID.randomUUID().toString();
         String token = sign(claims(user).issuedAt(Instant.now().minusSeconds(5)));

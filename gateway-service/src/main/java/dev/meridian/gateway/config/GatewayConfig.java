@@ -106,5 +106,12 @@ public interface GatewayConfig {
         /** An unknown kid triggers at most one refresh per this interval. */
         @WithDefault("PT10S")
         Duration unknownKidRefreshInterval();
+
+        /** user-service's token endpoint, where API keys ({@code mk_...}) are exchanged for access JWTs. */
+        String tokenUrl();
+
+        /** Exchanged tokens are reused until this long before they expire. */
+        @WithDefault("PT60S")
+        Duration exchangeRenewBefore();
     }
 }

@@ -1,6 +1,8 @@
 package dev.meridian.gateway.filter;
 
+import dev.meridian.gateway.client.TokenExchangeClient;
 import dev.meridian.gateway.config.GatewayConfig;
+import dev.meridian.gateway.service.ApiKeyTokenCache;
 import dev.meridian.gateway.service.EdgeTokenVerifier;
 import dev.meridian.gateway.service.EdgeTokenVerifier.Identity;
 import dev.meridian.gateway.service.RouteTable;
@@ -9,17 +11,22 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Who is calling, per the route's auth requirement. Public routes pass anonymous callers through (a valid token still
- * yields an identity); authenticated routes need a valid, unrevoked access token; admin routes also the admin role.
+ * yields an identity); authenticated routes need a valid, unrevoked access token or API key; admin routes also the
+ * admin role.
  */
 @ApplicationScoped
 public class AuthenticationFilter {
 
     public static final String CHALLENGE = "Bearer realm=\"meridian\"";
 
-    private final EdgeTokenVerifier verifier;
+    public static final String API_KEY_PREFIX = "mk_";
 
-    public AuthenticationFilter(EdgeTokenVerifier verifier) {
+    private final EdgeTokenVerifier verifier;
+    private final ApiKeyTokenCache apiKeys;
+
+    public AuthenticationFilter(EdgeTokenVerifier verifier, ApiKeyTokenCache apiKeys) {
         this.verifier = verifier;
+        this.apiKeys = apiKeys;
     }
 
     /** The caller's identity, or null for an anonymous caller of a public route. */
@@ -30,7 +37,15 @@ public class AuthenticationFilter {
                     : Uni.createFrom().failure(new Refusal(401, "unauthorized", "Unauthorized",
                             "a valid access token is required (Authorization: Bearer ...)", 0));
         }
-        return verifier.verify(token)
+        // API keys (what OpenAI SDKs send as their key) become access JWTs before anything else looks at them
+        Uni<String> accessToken = token.startsWith(API_KEY_PREFIX)
+                ? apiKeys.accessToken(token)
+                        .onFailure(TokenExchangeClient.KeyRefused.class).transform(e -> new Refusal(401, "unauthorized",
+                                "Unauthorized", "the API key is invalid, expired or revoked", 0))
+                        .onFailure(f -> !(f instanceof Refusal)).transform(e -> new Refusal(503, "auth-unavailable",
+                                "Service Unavailable", "API keys cannot be checked right now; retry shortly", 5))
+                : Uni.createFrom().item(token);
+        return accessToken.flatMap(verifier::verify)
                 .onFailure(EdgeTokenVerifier.VerificationException.class).transform(e -> {
                     EdgeTokenVerifier.VerificationException failure = (EdgeTokenVerifier.VerificationException) e;
                     return failure.failure() == EdgeTokenVerifier.Failure.KEYS_UNAVAILABLE

@@ -21,6 +21,7 @@ public class IdentityHeadersFilter {
         headers.remove(USER_ROLES);
         headers.remove(USER_TIER);
         if (identity != null) {
+            headers.set("Authorization", "Bearer " + identity.accessToken());
             headers.set(USER_ID, identity.userId());
             headers.set(USER_ROLES, String.join(",", identity.roles()));
             if (identity.tier() != null) {

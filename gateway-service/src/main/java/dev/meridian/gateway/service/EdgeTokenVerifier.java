@@ -35,7 +35,8 @@ public class EdgeTokenVerifier {
     private static final Logger LOG = Logger.getLogger(EdgeTokenVerifier.class);
     private static final Duration REDIS_TIMEOUT = Duration.ofMillis(50);
 
-    public record Identity(String userId, List<String> roles, String tier) {
+    /** The verified caller, and the access token to forward (the JWT an API key was exchanged for, if so). */
+    public record Identity(String userId, List<String> roles, String tier, String accessToken) {
     }
 
     /** Why a token was refused; {@link #KEYS_UNAVAILABLE} is the gateway's problem (503), the others the client's. */
@@ -94,18 +95,18 @@ public class EdgeTokenVerifier {
             } catch (InvalidJwtException e) {
                 return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "invalid token"));
             }
-            return unlessRevoked(claims);
+            return unlessRevoked(claims, token);
         });
     }
 
-    private Uni<Identity> unlessRevoked(JwtClaims claims) {
+    private Uni<Identity> unlessRevoked(JwtClaims claims, String token) {
         Identity identity;
         long issuedAt;
         String apiKey;
         try {
             List<String> roles = claims.hasClaim("groups") ? claims.getStringListClaimValue("groups") : List.of();
             identity = new Identity(claims.getSubject(), roles,
-                    claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM));
+                    claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM), token);
             issuedAt = claims.getIssuedAt().getValue();
             apiKey = claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM);
         } catch (MalformedClaimException e) {

@@ -119,6 +119,7 @@ public final class PlatformLauncher {
         gatewayEnv.put("MERIDIAN_GATEWAY_UPSTREAMS_USERS_URLS", users);
         gatewayEnv.put("MERIDIAN_GATEWAY_UPSTREAMS_INFERENCE_URLS", "http://127.0.0.1:" + options.inferencePort());
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_JWKS_URL", users + "/.well-known/jwks.json");
+        gatewayEnv.put("MERIDIAN_GATEWAY_JWT_TOKEN_URL", users + "/v1/auth/token");
         services.add(service("gateway-service", options.gatewayPort(), gatewayEnv, null));
         Map<String, String> userEnv = new HashMap<>(common);
         if (System.getenv(USER_MASTER_KEY_ENV) == null) {

@@ -75,6 +75,17 @@ class PlatformScriptTest {
                 .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, me.statusCode(), me.body());
         assertTrue(me.body().contains("platform-test@example.com"), me.body());
+        // an API key works as a bearer credential at the gateway (exchanged with user-service for a JWT)
+        HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/users/me/api-keys"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"sdk\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+        String apiKey = created.body().replaceAll(".*\"key\":\"([^\"]+)\".*", "$1");
+        HttpResponse<String> withKey = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/users/me"))
+                .header("Authorization", "Bearer " + apiKey).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, withKey.statusCode(), withKey.body());
 
         sql("CREATE TABLE survivor (name text); INSERT INTO survivor VALUES ('still here')");
         List<Long> pids = componentPids();
