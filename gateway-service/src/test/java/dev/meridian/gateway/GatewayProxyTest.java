@@ -186,8 +186,35 @@ class GatewayProxyTest {
     }
 
     @Test
+    void securityHeadersAndSizeLimits() {
+        given().contentType(ContentType.JSON).body("{}").post("/v1/users").then().statusCode(200)
+                .header("X-Content-Type-Options", "nosniff")
+                .header("X-Frame-Options", "DENY")
+                .header("Referrer-Policy", "no-referrer");
+        // announced too large: refused before the body is read (a client sending it anyway sees the connection close)
+        org.junit.jupiter.api.Assertions.assertTrue(rawStatusLine("POST /v1/users HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + (11 * 1024 * 1024) + "\r\n\r\n")
+                .startsWith("HTTP/1.1 413"));
+        given().header("X-Big", "y".repeat(20 * 1024)).get("/.well-known/jwks.json").then().statusCode(431);
+    }
+
+    @Test
     void gatewayOwnEndpointsStayLocal() {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL gateway;
+
+    private String rawStatusLine(String request) {
+        try (java.net.Socket socket = new java.net.Socket(gateway.getHost(), gateway.getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static JwtClaimsBuilder claims(String userId) {

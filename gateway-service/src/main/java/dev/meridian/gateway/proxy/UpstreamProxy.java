@@ -101,12 +101,14 @@ public class UpstreamProxy {
         response.setStatusCode(upstream.statusCode());
         response.setStatusMessage(upstream.statusMessage());
         Set<String> connectionListed = connectionTokens(upstream.headers().get("Connection"));
-        upstream.headers().forEach(header -> {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(name) && !connectionListed.contains(name)) {
-                response.headers().add(header.getKey(), header.getValue());
+        for (String name : upstream.headers().names()) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(lower) && !connectionListed.contains(lower)) {
+                // the upstream's value replaces a default the gateway set (security headers), multi-values kept
+                response.headers().remove(name);
+                response.headers().add(name, upstream.headers().getAll(name));
             }
-        });
+        }
         if (upstream.headers().get("Content-Length") == null) {
             response.setChunked(true);
         }
