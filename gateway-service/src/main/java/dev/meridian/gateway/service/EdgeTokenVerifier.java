@@ -7,6 +7,9 @@ import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
 import jakarta.enterprise.context.ApplicationScoped;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import org.jboss.logging.Logger;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jws.AlgorithmIdentifiers;
@@ -58,6 +61,27 @@ public class EdgeTokenVerifier {
     private final JwksKeyCache keys;
     private final ReactiveValueCommands<String, String> redis;
     private final JwtConsumer consumer;
+    /** Signature and claims already checked, by token, until the token expires; the deny-list is still asked. */
+    private final Cache<String, Verified> verified = Caffeine.newBuilder().maximumSize(50_000)
+            .expireAfter(new Expiry<String, Verified>() {
+                @Override
+                public long expireAfterCreate(String token, Verified value, long currentTime) {
+                    return Math.max(0, value.expiresAtMillis() - System.currentTimeMillis()) * 1_000_000L;
+                }
+
+                @Override
+                public long expireAfterUpdate(String token, Verified value, long currentTime, long currentDuration) {
+                    return currentDuration;
+                }
+
+                @Override
+                public long expireAfterRead(String token, Verified value, long currentTime, long currentDuration) {
+                    return currentDuration;
+                }
+            }).build();
+
+    private record Verified(Identity identity, long issuedAt, String apiKeyId, long expiresAtMillis) {
+    }
 
     public EdgeTokenVerifier(JwksKeyCache keys, ReactiveRedisDataSource redis, GatewayConfig config) {
         this.keys = keys;
@@ -77,6 +101,10 @@ public class EdgeTokenVerifier {
     }
 
     public Uni<Identity> verify(String token) {
+        Verified known = verified.getIfPresent(token);
+        if (known != null) {
+            return unlessRevoked(known);
+        }
         String kid;
         try {
             kid = JsonWebStructure.fromCompactSerialization(token).getKeyIdHeaderValue();
@@ -95,23 +123,30 @@ public class EdgeTokenVerifier {
             } catch (InvalidJwtException e) {
                 return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "invalid token"));
             }
-            return unlessRevoked(claims, token);
+            Verified fresh;
+            try {
+                fresh = toVerified(claims, token);
+            } catch (MalformedClaimException e) {
+                return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "malformed claims"));
+            }
+            verified.put(token, fresh);
+            return unlessRevoked(fresh);
         });
     }
 
-    private Uni<Identity> unlessRevoked(JwtClaims claims, String token) {
-        Identity identity;
-        long issuedAt;
-        String apiKey;
-        try {
-            List<String> roles = claims.hasClaim("groups") ? claims.getStringListClaimValue("groups") : List.of();
-            identity = new Identity(claims.getSubject(), roles,
-                    claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM), token);
-            issuedAt = claims.getIssuedAt().getValue();
-            apiKey = claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM);
-        } catch (MalformedClaimException e) {
-            return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "malformed claims"));
-        }
+    private static Verified toVerified(JwtClaims claims, String token) throws MalformedClaimException {
+        List<String> roles = claims.hasClaim("groups") ? claims.getStringListClaimValue("groups") : List.of();
+        Identity identity = new Identity(claims.getSubject(), roles,
+                claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM), token);
+        return new Verified(identity, claims.getIssuedAt().getValue(),
+                claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM),
+                claims.getExpirationTime().getValueInMillis());
+    }
+
+    private Uni<Identity> unlessRevoked(Verified token) {
+        Identity identity = token.identity();
+        long issuedAt = token.issuedAt();
+        String apiKey = token.apiKeyId();
         List<String> lookups = new ArrayList<>(List.of(TokenRevocation.userKey(identity.userId())));
         if (apiKey != null) {
             lookups.add(TokenRevocation.apiKeyKey(apiKey));

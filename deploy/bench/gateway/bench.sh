@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Gateway overhead, one run, side by side (wrk, same machine):
+#   (a) the upstream directly (nginx serving a small JSON body)
+#   (b) nginx as a plain reverse proxy in front of it
+#   (c) the gateway, route without policies (public, no rate limit)
+#   (d) the gateway, route with JWT verification + Redis deny-list + Redis rate limit
+#
+#   ./platform up --detach && deploy/bench/gateway/bench.sh
+#
+# Needs wrk and nginx (Debian: apt-get install wrk nginx-light). The platform provides user-service (JWKS, a token)
+# and Redis; a second gateway instance with bench routes runs on port 18903. Env: DURATION (15s), CONNECTIONS (16).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd ../../.. && pwd)
+DURATION=${DURATION:-15s}
+CONNECTIONS=${CONNECTIONS:-16}
+USERS=${USER_SERVICE_URL:-http://127.0.0.1:8081}
+REDIS=${REDIS_URL:-redis://127.0.0.1:16379}
+for tool in wrk nginx; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 1; }; done
+curl -fsS "$USERS/q/health/ready" >/dev/null || { echo "bench: start the platform first (./platform up --detach)" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+cleanup() {
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  [ -n "${GATEWAY_PID:-}" ] && kill "$GATEWAY_PID" 2>/dev/null && wait "$GATEWAY_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cat > "$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream origin { server 127.0.0.1:18901; keepalive 64; }
+  server {
+    listen 127.0.0.1:18901;
+    location / { default_type application/json; return 200 '{"ok":true,"from":"origin"}'; }
+  }
+  server {
+    listen 127.0.0.1:18902;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGINX
+nginx -c "$WORK/nginx.conf" -p "$WORK"
+
+java -Xmx512m -Dquarkus.http.port=18903 -Dquarkus.http.host=127.0.0.1 \
+  -Dquarkus.redis.hosts="$REDIS" \
+  -Dmeridian.gateway.jwt.jwks-url="$USERS/.well-known/jwks.json" -Dmeridian.gateway.jwt.token-url="$USERS/v1/auth/token" \
+  -Dmeridian.gateway.upstreams.bench.urls=http://127.0.0.1:18901 \
+  -Dmeridian.gateway.routes.benchopen.path=/bench/open -Dmeridian.gateway.routes.benchopen.upstream=bench \
+  -Dmeridian.gateway.routes.benchopen.auth=public -Dmeridian.gateway.routes.benchopen.rate-limited=false \
+  -Dmeridian.gateway.routes.benchauth.path=/bench/auth -Dmeridian.gateway.routes.benchauth.upstream=bench \
+  -Dmeridian.gateway.rate-limits.policies.free.limits.second.rate=1000000 \
+  -Dmeridian.gateway.rate-limits.policies.free.limits.second.burst=1000000 \
+  -Dmeridian.gateway.rate-limits.policies.free.limits.day.rate=1000000000 \
+  -jar "$ROOT/gateway-service/target/quarkus-app/quarkus-run.jar" > "$WORK/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+for _ in $(seq 1 120); do curl -fsS http://127.0.0.1:18903/q/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
+
+EMAIL="gw-bench-$(date +%s%N)@example.com"
+curl -fsS -o /dev/null -X POST "$USERS/v1/users" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$EMAIL\",\"password\":\"benchmark password 1\",\"displayName\":\"Bench\"}"
+TOKEN=$(curl -fsS -X POST "$USERS/v1/auth/token" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$EMAIL\",\"password\":\"benchmark password 1\"}" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" http://127.0.0.1:18903/bench/auth \
+  || { echo "bench: the gateway refused the bench token" >&2; tail -20 "$WORK/gateway.log" >&2; exit 1; }
+
+run() { # label, url, extra wrk args...
+  local label=$1 url=$2; shift 2
+  # warm-up, then the measured run
+  wrk -t2 -c"$CONNECTIONS" -d5s "$@" "$url" >/dev/null
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | awk -v label="$label" '
+    /Requests\/sec/ {rps=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} /Non-2xx/ {bad=$5}
+    END {printf "%-44s %10s req/s  p50 %8s  p99 %8s%s\n", label, rps, p50, p99, (bad ? "  NON-2XX " bad : "")}'
+}
+
+mkdir -p ../results
+{
+  echo "== $(date -u +%FT%TZ) gateway, $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION (wrk, nginx and the JVMs share the machine)"
+  run "(a) upstream direct (nginx static)" http://127.0.0.1:18901/bench/open
+  run "(b) nginx reverse proxy" http://127.0.0.1:18902/bench/open
+  run "(c) gateway, no policies" http://127.0.0.1:18903/bench/open
+  run "(d) gateway, JWT + deny-list + rate limit" http://127.0.0.1:18903/bench/auth -H "Authorization: Bearer $TOKEN"
+} | tee -a ../results/gateway.txt
