@@ -73,12 +73,13 @@ public final class LocalKafka implements LocalServer {
         Files.writeString(config, serverProperties(logDir));
 
         if (!Files.exists(logDir.resolve("meta.properties"))) {
+            long logOffset = Processes.size(logFile);
             Process format = java("kafka.tools.StorageTool", "format", "-t", newClusterId(), "-c", config.toString());
             try {
                 if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
                     format.destroyForcibly();
                     throw new IOException("formatting Kafka storage in " + logDir + " failed (exit "
-                            + (format.isAlive() ? "timeout" : format.exitValue()) + "): " + tail(logFile));
+                            + (format.isAlive() ? "timeout" : format.exitValue()) + "): " + Processes.tail(logFile, logOffset, 15));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -93,15 +94,6 @@ public final class LocalKafka implements LocalServer {
             close();
             throw new IOException("Kafka did not start on port " + port + " (log: " + logFile
                     + "); if its data is corrupted, reset local data with ./platform reset", e);
-        }
-    }
-
-    private static String tail(Path file) {
-        try {
-            java.util.List<String> lines = Files.readAllLines(file);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
         }
     }
 
@@ -207,20 +199,8 @@ public final class LocalKafka implements LocalServer {
 
     @Override
     public void close() {
-        if (process == null) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        } finally {
-            process = null;
-        }
+        Processes.stop(process, Duration.ofSeconds(30));
+        process = null;
     }
 
     /** Kafka is in its own JVM; a crash there shows up here as an unexpected exit. */

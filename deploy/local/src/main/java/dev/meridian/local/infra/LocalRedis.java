@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Redis 6.2 from the embedded-redis binaries, append-only persistence unless throwaway. The process is started here
@@ -93,19 +92,7 @@ public final class LocalRedis implements LocalServer {
 
     @Override
     public void close() {
-        if (process == null) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        } finally {
-            process = null;
-        }
+        Processes.stop(process, Duration.ofSeconds(15));
+        process = null;
     }
 }

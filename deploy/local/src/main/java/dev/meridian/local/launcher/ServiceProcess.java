@@ -1,6 +1,7 @@
 package dev.meridian.local.launcher;
 
 import dev.meridian.local.infra.Ports;
+import dev.meridian.local.infra.Processes;
 import dev.meridian.local.infra.Readiness;
 
 import java.io.IOException;
@@ -9,13 +10,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /** One Quarkus service run from its fast-jar ({@code target/quarkus-app/quarkus-run.jar}) in its own JVM. */
 final class ServiceProcess {
@@ -64,7 +63,7 @@ final class ServiceProcess {
         }
         Ports.requireFree(port, name);
         Files.createDirectories(logFile.getParent());
-        logOffset = Files.exists(logFile) ? Files.size(logFile) : 0;
+        logOffset = Processes.size(logFile);
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+ExitOnOutOfMemoryError",
@@ -83,7 +82,8 @@ final class ServiceProcess {
         try {
             Readiness.await(name + " on port " + port, timeout, () -> isReady(port), process);
         } catch (RuntimeException e) {
-            throw new IOException(e.getMessage() + "; last lines of " + logFile + ":\n" + tail(25), e);
+            throw new IOException(e.getMessage() + "; last lines of " + logFile + ":\n"
+                    + Processes.tail(logFile, logOffset, 25), e);
         }
     }
 
@@ -101,32 +101,7 @@ final class ServiceProcess {
     }
 
     void stop() {
-        if (process == null) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        } finally {
-            process = null;
-        }
-    }
-
-    /** The last lines this run wrote (the log file is appended to across runs). */
-    private String tail(int lines) {
-        try (var channel = Files.newByteChannel(logFile)) {
-            var buffer = java.nio.ByteBuffer.allocate((int) Math.min(channel.size() - logOffset, 1 << 20));
-            channel.position(Math.max(logOffset, channel.size() - buffer.capacity()));
-            channel.read(buffer);
-            List<String> all = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).lines().toList();
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
+        Processes.stop(process, Duration.ofSeconds(30));
+        process = null;
     }
 }
