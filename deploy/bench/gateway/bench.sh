@@ -50,7 +50,8 @@ nginx -c "$WORK/nginx.conf" -p "$WORK"
 java -Xmx512m -Dquarkus.http.port=18903 -Dquarkus.http.host=127.0.0.1 \
   -Dquarkus.redis.hosts="$REDIS" \
   -Dmeridian.gateway.jwt.jwks-url="$USERS/.well-known/jwks.json" -Dmeridian.gateway.jwt.token-url="$USERS/v1/auth/token" \
-  -Dmeridian.gateway.upstreams.bench.urls=http://127.0.0.1:18901 \
+  -Dquarkus.stork.bench.service-discovery.type=static \
+  -Dquarkus.stork.bench.service-discovery.address-list=127.0.0.1:18901 \
   -Dmeridian.gateway.routes.benchopen.path=/bench/open -Dmeridian.gateway.routes.benchopen.upstream=bench \
   -Dmeridian.gateway.routes.benchopen.auth=public -Dmeridian.gateway.routes.benchopen.rate-limited=false \
   -Dmeridian.gateway.routes.benchauth.path=/bench/auth -Dmeridian.gateway.routes.benchauth.upstream=bench \

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real local upstream for the gateway's tests: echoes what reached it (method, path, query, headers, body) as JSON,
  * serves a JWKS for a key pair the tests sign with, exchanges one API key for tokens like user-service, and answers
- * /slow after 3 s. Both upstreams point here.
+ * /slow after 3 s. Both upstreams point here (inference also lists a dead instance first).
  */
 public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager {
 
@@ -90,8 +90,10 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
             server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             String base = "http://127.0.0.1:" + port;
             return Map.of(
-                    "meridian.gateway.upstreams.users.urls", base,
-                    "meridian.gateway.upstreams.inference.urls", base,
+                    "quarkus.stork.users.service-discovery.address-list", "127.0.0.1:" + port,
+                    // a dead second instance: requests must still all succeed
+                    "quarkus.stork.inference.service-discovery.address-list",
+                    "127.0.0.1:" + Ports.free() + ",127.0.0.1:" + port,
                     "meridian.gateway.jwt.jwks-url", base + "/.well-known/jwks.json",
                     "meridian.gateway.jwt.token-url", base + "/v1/auth/token",
                     "meridian.gateway.routes.slow.path", "/slow",

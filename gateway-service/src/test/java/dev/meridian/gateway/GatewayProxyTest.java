@@ -179,6 +179,14 @@ class GatewayProxyTest {
     }
 
     @Test
+    void aDeadInstanceOfAnUpstreamCostsNoRequest() {
+        String token = sign(claims(UUID.randomUUID().toString()));
+        for (int i = 0; i < 20; i++) {
+            given().auth().oauth2(token).get("/v1/models").then().statusCode(200).body("path", equalTo("/v1/models"));
+        }
+    }
+
+    @Test
     void slowUpstreamIs504AndTheGatewayKeepsServing() {
         given().get("/slow").then().statusCode(504).contentType("application/problem+json")
                 .body("detail", not(containsString("Exception")));

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Routes, upstreams and edge identity. Defaults live in application.properties and are overridable by env. */
+/**
+ * Routes, rate limits and edge identity. Upstreams are SmallRye Stork services ({@code quarkus.stork.<name>.*}: a
+ * static list locally, Kubernetes discovery in a cluster). Defaults live in application.properties.
+ */
 @ConfigMapping(prefix = "meridian.gateway")
 public interface GatewayConfig {
-
-    /** By name, e.g. {@code users}, {@code inference}. */
-    Map<String, Upstream> upstreams();
 
     /** By route id; the longest matching path wins, an exact path beats a prefix. */
     Map<String, Route> routes();
@@ -21,11 +21,6 @@ public interface GatewayConfig {
     Jwt jwt();
 
     RateLimits rateLimits();
-
-    interface Upstream {
-        /** One or more base URLs, e.g. {@code http://127.0.0.1:8081}. */
-        List<String> urls();
-    }
 
     interface Route {
         /** A path prefix ({@code /v1/users}) that also matches everything below it, or an exact path. */
@@ -37,6 +32,7 @@ public interface GatewayConfig {
         /** Methods this route applies to; empty means all. */
         Optional<List<String>> methods();
 
+        /** The Stork service to forward to, e.g. {@code users}. */
         String upstream();
 
         @WithDefault("authenticated")

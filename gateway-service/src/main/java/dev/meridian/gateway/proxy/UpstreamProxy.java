@@ -1,6 +1,5 @@
 package dev.meridian.gateway.proxy;
 
-import dev.meridian.gateway.config.GatewayConfig;
 import dev.meridian.gateway.service.RouteTable;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -11,23 +10,21 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.smallrye.stork.Stork;
+import io.smallrye.stork.api.ServiceInstance;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.ConnectException;
-import java.net.URI;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Forwards a request to its route's upstream over pooled keep-alive connections, streaming both bodies. Hop-by-hop
- * headers are dropped both ways; X-Forwarded-For/Proto/Host and Forwarded are set. Instances of an upstream are used
- * round robin.
+ * headers are dropped both ways; X-Forwarded-For/Proto/Host and Forwarded are set. The instance comes from Stork
+ * (least response time, which also steers away from instances that just failed); when the connection to one cannot be
+ * opened, nothing was sent, so the request goes once to another instance whatever its method.
  */
 @ApplicationScoped
 public class UpstreamProxy {
@@ -37,44 +34,69 @@ public class UpstreamProxy {
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
     private final HttpClient client;
-    private final Map<String, List<URI>> upstreams = new HashMap<>();
-    private final Map<String, AtomicInteger> next = new HashMap<>();
 
-    public UpstreamProxy(Vertx vertx, GatewayConfig config) {
+    public UpstreamProxy(Vertx vertx) {
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000)
                 .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(64));
-        config.upstreams().forEach((name, upstream) -> {
-            upstreams.put(name, upstream.urls().stream().map(URI::create).toList());
-            next.put(name, new AtomicInteger());
-        });
     }
 
     public void forward(RoutingContext ctx, RouteTable.Route route, MultiMap headers) {
+        forward(ctx, route, upstreamHeaders(ctx.request(), headers), true);
+    }
+
+    private void forward(RoutingContext ctx, RouteTable.Route route, MultiMap headers, boolean mayRetry) {
+        Stork.getInstance().getService(route.upstream()).selectInstanceAndRecordStart(true).subscribe().with(
+                instance -> send(ctx, route, headers, instance, mayRetry),
+                e -> {
+                    ctx.response().putHeader("Retry-After", "1");
+                    Problems.send(ctx, 503, "upstream-unavailable", "Service Unavailable",
+                            "no instance of " + route.upstream() + " is available");
+                });
+    }
+
+    private void send(RoutingContext ctx, RouteTable.Route route, MultiMap headers, ServiceInstance instance,
+                      boolean mayRetry) {
         HttpServerRequest request = ctx.request();
-        List<URI> instances = upstreams.get(route.upstream());
-        URI target = instances.get(Math.floorMod(next.get(route.upstream()).getAndIncrement(), instances.size()));
         String query = request.query();
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
-                .setHost(target.getHost())
-                .setPort(target.getPort())
+                .setHost(instance.getHost())
+                .setPort(instance.getPort())
+                .setSsl(instance.isSecure())
                 .setURI(ctx.normalizedPath() + (query == null ? "" : "?" + query))
                 .setTimeout(route.timeout().toMillis())
-                .setHeaders(upstreamHeaders(request, headers));
+                .setHeaders(headers);
         client.request(options)
-                .compose(upstream -> upstream.send(request))
-                .onSuccess(response -> relay(response, ctx.response()))
                 .onFailure(e -> {
-                    if (e instanceof TimeoutException || e.getMessage() != null && e.getMessage().contains("timeout")) {
-                        Problems.send(ctx, 504, "upstream-timeout", "Gateway Timeout",
-                                route.upstream() + " did not answer within " + route.timeout().toMillis() + " ms");
+                    instance.recordEnd(e);
+                    if (mayRetry) {
+                        forward(ctx, route, headers, false);
                     } else {
-                        ctx.response().putHeader("Retry-After", "1");
-                        Problems.send(ctx, e instanceof ConnectException ? 503 : 502, "upstream-unavailable",
-                                e instanceof ConnectException ? "Service Unavailable" : "Bad Gateway",
-                                route.upstream() + " is unreachable");
+                        unavailable(ctx, route, e);
                     }
-                });
+                })
+                .onSuccess(upstream -> upstream.send(request)
+                        .onSuccess(response -> {
+                            instance.recordReply();
+                            response.end().onComplete(done -> instance.recordEnd(done.cause()));
+                            relay(response, ctx.response());
+                        })
+                        .onFailure(e -> {
+                            instance.recordEnd(e);
+                            unavailable(ctx, route, e);
+                        }));
+    }
+
+    private static void unavailable(RoutingContext ctx, RouteTable.Route route, Throwable e) {
+        if (e instanceof TimeoutException || e.getMessage() != null && e.getMessage().contains("timeout")) {
+            Problems.send(ctx, 504, "upstream-timeout", "Gateway Timeout",
+                    route.upstream() + " did not answer within " + route.timeout().toMillis() + " ms");
+        } else {
+            ctx.response().putHeader("Retry-After", "1");
+            Problems.send(ctx, e instanceof ConnectException ? 503 : 502, "upstream-unavailable",
+                    e instanceof ConnectException ? "Service Unavailable" : "Bad Gateway",
+                    route.upstream() + " is unreachable");
+        }
     }
 
     private static MultiMap upstreamHeaders(HttpServerRequest request, MultiMap headers) {

@@ -1,6 +1,7 @@
 package dev.meridian.gateway.service;
 
 import dev.meridian.gateway.config.GatewayConfig;
+import io.smallrye.stork.Stork;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.Comparator;
@@ -35,8 +36,9 @@ public class RouteTable {
                         .thenComparing(Comparator.comparingInt((Route r) -> r.path().length()).reversed()))
                 .toList();
         for (Route route : routes) {
-            if (!config.upstreams().containsKey(route.upstream())) {
-                throw new IllegalStateException("route " + route.id() + " names unknown upstream " + route.upstream());
+            if (Stork.getInstance().getServiceOptional(route.upstream()).isEmpty()) {
+                throw new IllegalStateException("route " + route.id() + " names upstream '" + route.upstream()
+                        + "', which has no quarkus.stork." + route.upstream() + ".service-discovery config");
             }
         }
     }

@@ -116,8 +116,8 @@ public final class PlatformLauncher {
                 "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + options.kafkaPort());
         Map<String, String> gatewayEnv = new HashMap<>(common);
         String users = "http://127.0.0.1:" + options.userPort();
-        gatewayEnv.put("MERIDIAN_GATEWAY_UPSTREAMS_USERS_URLS", users);
-        gatewayEnv.put("MERIDIAN_GATEWAY_UPSTREAMS_INFERENCE_URLS", "http://127.0.0.1:" + options.inferencePort());
+        gatewayEnv.put("QUARKUS_STORK_USERS_SERVICE_DISCOVERY_ADDRESS_LIST", "127.0.0.1:" + options.userPort());
+        gatewayEnv.put("QUARKUS_STORK_INFERENCE_SERVICE_DISCOVERY_ADDRESS_LIST", "127.0.0.1:" + options.inferencePort());
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_JWKS_URL", users + "/.well-known/jwks.json");
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_TOKEN_URL", users + "/v1/auth/token");
         services.add(service("gateway-service", options.gatewayPort(), gatewayEnv, null));
