@@ -44,7 +44,24 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
             String jwks = new JsonWebKeySet(jwk).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
             int port = Ports.free();
             vertx = Vertx.vertx();
-            HttpServer server = vertx.createHttpServer().requestHandler(request -> {
+            HttpServer server = vertx.createHttpServer().webSocketHandler(ws -> {
+                // first frame: who the gateway said the caller is; then every text frame echoed back
+                ws.writeTextMessage("user:" + ws.headers().get("X-User-Id"));
+                ws.textMessageHandler(text -> ws.writeTextMessage("echo:" + text));
+            }).requestHandler(request -> {
+                if (request.path().equals("/v1/jobs/events")) {
+                    request.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+                    for (int i = 1; i <= 3; i++) {
+                        int n = i;
+                        vertx.setTimer(300L * i, id -> {
+                            request.response().write("data: progress " + n + "\n\n");
+                            if (n == 3) {
+                                request.response().end();
+                            }
+                        });
+                    }
+                    return;
+                }
                 if (request.path().equals("/.well-known/jwks.json")) {
                     jwksRequests++;
                     request.response().putHeader("Content-Type", "application/json").end(jwks);

@@ -187,6 +187,53 @@ class GatewayProxyTest {
     }
 
     @Test
+    void webSocketsPassThroughWithTheVerifiedIdentity() throws Exception {
+        String user = UUID.randomUUID().toString();
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+            io.vertx.core.http.WebSocket ws = vertx.createWebSocketClient().connect(
+                            new io.vertx.core.http.WebSocketConnectOptions().setHost(gateway.getHost())
+                                    .setPort(gateway.getPort()).setURI("/v1/stream")
+                                    .addHeader("Authorization", "Bearer " + sign(claims(user)))
+                                    .addHeader("X-User-Id", "forged"))
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            ws.textMessageHandler(received::add);
+            org.junit.jupiter.api.Assertions.assertEquals("user:" + user,
+                    received.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            ws.writeTextMessage("hello");
+            org.junit.jupiter.api.Assertions.assertEquals("echo:hello",
+                    received.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            ws.close();
+        } finally {
+            vertx.close();
+        }
+        // no token, no WebSocket
+        given().header("Upgrade", "websocket").header("Connection", "Upgrade").header("Sec-WebSocket-Version", "13")
+                .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").get("/v1/stream").then().statusCode(401);
+    }
+
+    @Test
+    void serverSentEventsStreamThroughAsTheyAreSent() throws Exception {
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> response = java.net.http.HttpClient.newHttpClient()
+                .send(java.net.http.HttpRequest.newBuilder(gateway.toURI().resolve("/v1/jobs/events"))
+                        .header("Authorization", "Bearer " + sign(claims(UUID.randomUUID().toString()))).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofLines());
+        org.junit.jupiter.api.Assertions.assertEquals(200, response.statusCode());
+        java.util.List<Long> arrivals = new java.util.ArrayList<>();
+        java.util.List<String> events = new java.util.ArrayList<>();
+        response.body().filter(line -> !line.isEmpty()).forEach(line -> {
+            arrivals.add(System.nanoTime());
+            events.add(line);
+        });
+        org.junit.jupiter.api.Assertions.assertEquals(
+                java.util.List.of("data: progress 1", "data: progress 2", "data: progress 3"), events);
+        // the upstream sends one event every 300 ms: a buffering proxy would deliver them all at once
+        long spreadMillis = (arrivals.get(2) - arrivals.get(0)) / 1_000_000;
+        org.junit.jupiter.api.Assertions.assertTrue(spreadMillis >= 400, "events arrived together: " + spreadMillis + " ms");
+    }
+
+    @Test
     void slowUpstreamIs504AndTheGatewayKeepsServing() {
         given().get("/slow").then().statusCode(504).contentType("application/problem+json")
                 .body("detail", not(containsString("Exception")));

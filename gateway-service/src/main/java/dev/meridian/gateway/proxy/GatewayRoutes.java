@@ -24,14 +24,16 @@ public class GatewayRoutes {
     private final RateLimitFilter rateLimits;
     private final IdentityHeadersFilter identityHeaders;
     private final UpstreamProxy proxy;
+    private final WebSocketProxy webSockets;
 
     public GatewayRoutes(RouteTable routes, AuthenticationFilter authentication, RateLimitFilter rateLimits,
-                         IdentityHeadersFilter identityHeaders, UpstreamProxy proxy) {
+                         IdentityHeadersFilter identityHeaders, UpstreamProxy proxy, WebSocketProxy webSockets) {
         this.routes = routes;
         this.authentication = authentication;
         this.rateLimits = rateLimits;
         this.identityHeaders = identityHeaders;
         this.proxy = proxy;
+        this.webSockets = webSockets;
     }
 
     void register(@Observes Router router) {
@@ -62,7 +64,11 @@ public class GatewayRoutes {
                 identity -> {
                     var headers = identityHeaders.apply(ctx.request().headers(), identity);
                     headers.set(RequestIds.HEADER, requestId);
-                    proxy.forward(ctx, route, headers);
+                    if (WebSocketProxy.isUpgrade(ctx)) {
+                        webSockets.forward(ctx, route, headers);
+                    } else {
+                        proxy.forward(ctx, route, headers);
+                    }
                 },
                 failure -> {
                     ctx.request().resume();

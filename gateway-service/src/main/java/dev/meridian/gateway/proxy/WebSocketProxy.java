@@ -1,0 +1,88 @@
+package dev.meridian.gateway.proxy;
+
+import dev.meridian.gateway.service.RouteTable;
+import io.smallrye.stork.Stork;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Locale;
+
+/**
+ * WebSocket pass-through: after the same authentication and rate limit as any request, the gateway opens a WebSocket
+ * to the upstream (with the identity headers) and relays frames both ways, text and binary kept apart, with no
+ * request timeout cutting the connection. A close on either side closes the other.
+ */
+@ApplicationScoped
+public class WebSocketProxy {
+
+    private final WebSocketClient client;
+
+    public WebSocketProxy(Vertx vertx) {
+        this.client = vertx.createWebSocketClient();
+    }
+
+    public static boolean isUpgrade(RoutingContext ctx) {
+        String upgrade = ctx.request().getHeader("Upgrade");
+        return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+    }
+
+    public void forward(RoutingContext ctx, RouteTable.Route route, MultiMap headers) {
+        forward(ctx, route, headers, true);
+    }
+
+    /** Like plain requests, a connection that could not be opened is tried once on another instance. */
+    private void forward(RoutingContext ctx, RouteTable.Route route, MultiMap headers, boolean mayRetry) {
+        Stork.getInstance().getService(route.upstream()).selectInstanceAndRecordStart(false).subscribe().with(
+                instance -> {
+                    String query = ctx.request().query();
+                    WebSocketConnectOptions options = new WebSocketConnectOptions()
+                            .setHost(instance.getHost())
+                            .setPort(instance.getPort())
+                            .setSsl(instance.isSecure())
+                            .setURI(ctx.normalizedPath() + (query == null ? "" : "?" + query));
+                    headers.forEach(header -> {
+                        String name = header.getKey().toLowerCase(Locale.ROOT);
+                        if (!name.startsWith("sec-websocket-") && !name.equals("upgrade") && !name.equals("connection")
+                                && !name.equals("host")) {
+                            options.addHeader(header.getKey(), header.getValue());
+                        }
+                    });
+                    client.connect(options)
+                            .onSuccess(upstream -> {
+                                instance.recordEnd(null);
+                                ctx.request().toWebSocket()
+                                        .onSuccess(downstream -> relay(downstream, upstream))
+                                        .onFailure(e -> upstream.close());
+                            })
+                            .onFailure(e -> {
+                                instance.recordEnd(e);
+                                if (mayRetry) {
+                                    forward(ctx, route, headers, false);
+                                    return;
+                                }
+                                ctx.request().resume();
+                                Problems.send(ctx, 502, "upstream-unavailable", "Bad Gateway",
+                                        route.upstream() + " did not accept the WebSocket");
+                            });
+                },
+                e -> {
+                    ctx.request().resume();
+                    Problems.send(ctx, 503, "upstream-unavailable", "Service Unavailable",
+                            "no instance of " + route.upstream() + " is available");
+                });
+    }
+
+    private static void relay(io.vertx.core.http.ServerWebSocket downstream, WebSocket upstream) {
+        downstream.frameHandler(upstream::writeFrame);
+        upstream.frameHandler(downstream::writeFrame);
+        downstream.closeHandler(ignored -> upstream.close());
+        upstream.closeHandler(ignored -> downstream.close());
+        downstream.exceptionHandler(ignored -> upstream.close());
+        upstream.exceptionHandler(ignored -> downstream.close());
+    }
+}
