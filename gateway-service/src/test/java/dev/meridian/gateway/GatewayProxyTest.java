@@ -82,6 +82,13 @@ class GatewayProxyTest {
     }
 
     @Test
+    void aBrokenTokenOnAPublicRouteIsIgnoredNotRefused() {
+        given().auth().oauth2("not-a-jwt").contentType(ContentType.JSON).body("{}").post("/v1/users")
+                .then().statusCode(200)
+                .body("headers.x-user-id", nullValue());
+    }
+
+    @Test
     void protectedRoutesNeedAValidToken() {
         given().get("/v1/users/me").then().statusCode(401)
                 .header("WWW-Authenticate", "Bearer realm=\"meridian\"")
