@@ -204,8 +204,9 @@ class GatewayProxyTest {
                                     .setPort(gateway.getPort()).setURI("/v1/stream")
                                     .addHeader("Authorization", "Bearer " + sign(claims(user)))
                                     .addHeader("X-User-Id", "forged"))
+                    // the handler goes on in the connect callback, before any frame can be delivered
+                    .onSuccess(connected -> connected.textMessageHandler(received::add))
                     .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-            ws.textMessageHandler(received::add);
             org.junit.jupiter.api.Assertions.assertEquals("user:" + user,
                     received.poll(10, java.util.concurrent.TimeUnit.SECONDS));
             ws.writeTextMessage("hello");

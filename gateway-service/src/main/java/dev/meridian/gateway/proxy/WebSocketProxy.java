@@ -55,8 +55,13 @@ public class WebSocketProxy {
                     client.connect(options)
                             .onSuccess(upstream -> {
                                 instance.recordEnd(null);
+                                // hold what the upstream sends until the client side is there to receive it
+                                upstream.pause();
                                 ctx.request().toWebSocket()
-                                        .onSuccess(downstream -> relay(downstream, upstream))
+                                        .onSuccess(downstream -> {
+                                            relay(downstream, upstream);
+                                            upstream.resume();
+                                        })
                                         .onFailure(e -> upstream.close());
                             })
                             .onFailure(e -> {
