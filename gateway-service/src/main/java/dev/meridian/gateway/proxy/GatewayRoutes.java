@@ -52,7 +52,6 @@ public class GatewayRoutes {
 
         RouteTable.Route route = routes.match(ctx.request().method().name(), ctx.normalizedPath()).orElse(null);
         if (route == null) {
-            ctx.request().resume();
             Problems.send(ctx, 404, "not-found", "Not Found", "no route for " + ctx.request().method() + " "
                     + ctx.normalizedPath());
             return;
@@ -71,7 +70,6 @@ public class GatewayRoutes {
                     }
                 },
                 failure -> {
-                    ctx.request().resume();
                     if (failure instanceof Refusal refusal) {
                         if (refusal.status == 401) {
                             ctx.response().putHeader("WWW-Authenticate", AuthenticationFilter.CHALLENGE);

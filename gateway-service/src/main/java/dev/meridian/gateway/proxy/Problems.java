@@ -10,6 +10,8 @@ public final class Problems {
     }
 
     public static void send(RoutingContext ctx, int status, String slug, String title, String detail) {
+        // a request the gateway paused (to authenticate first) is drained, so its connection stays usable
+        ctx.request().resume();
         if (ctx.response().ended() || ctx.response().headWritten()) {
             ctx.response().reset();
             return;

@@ -70,16 +70,12 @@ public class WebSocketProxy {
                                     forward(ctx, route, headers, false);
                                     return;
                                 }
-                                ctx.request().resume();
                                 Problems.send(ctx, 502, "upstream-unavailable", "Bad Gateway",
                                         route.upstream() + " did not accept the WebSocket");
                             });
                 },
-                e -> {
-                    ctx.request().resume();
-                    Problems.send(ctx, 503, "upstream-unavailable", "Service Unavailable",
-                            "no instance of " + route.upstream() + " is available");
-                });
+                e -> Problems.send(ctx, 503, "upstream-unavailable", "Service Unavailable",
+                        "no instance of " + route.upstream() + " is available"));
     }
 
     private static void relay(io.vertx.core.http.ServerWebSocket downstream, WebSocket upstream) {
