@@ -85,9 +85,7 @@ public class AdminUserResource {
     @APIResponse(responseCode = "412", description = "If-Match does not match")
     @APIResponse(responseCode = "422", description = "Invalid roles, tier or status")
     public Uni<Response> change(@PathParam("id") UUID id, AdminUserPatch patch, @HeaderParam("If-Match") String ifMatch) {
-        if (patch == null) {
-            throw new ServiceException(ServiceException.Kind.INVALID, "a JSON body is required");
-        }
+        Dtos.required(patch);
         AdminService.Change change = new AdminService.Change(patch.roles() == null ? null : List.copyOf(patch.roles()),
                 patch.tier() == null ? null : AccountService.parseTier(patch.tier()), patch.status());
         return admin.change(UserResource.me(identity), id, UserResource.version(ifMatch), change)

@@ -3,7 +3,6 @@ package dev.meridian.user.rest;
 import dev.meridian.user.rest.Dtos.ApiKeyRequest;
 import dev.meridian.user.rest.Dtos.ApiKeyView;
 import dev.meridian.user.service.ApiKeyService;
-import dev.meridian.user.service.ServiceException;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -43,9 +42,7 @@ public class ApiKeyResource {
     @APIResponse(responseCode = "201", description = "Created; 'key' holds the secret")
     @APIResponse(responseCode = "422", description = "Bad name or expiry")
     public Uni<Response> create(ApiKeyRequest request) {
-        if (request == null) {
-            throw new ServiceException(ServiceException.Kind.INVALID, "a JSON body is required");
-        }
+        Dtos.required(request);
         return apiKeys.create(UserResource.me(identity), request.name(), request.expiresAt())
                 .map(created -> Response.status(201).entity(ApiKeyView.of(created.key(), created.secret())).build());
     }

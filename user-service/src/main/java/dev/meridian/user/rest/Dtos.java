@@ -7,6 +7,7 @@ import dev.meridian.user.ApiKey;
 import dev.meridian.user.AuditEntry;
 import dev.meridian.user.RefreshToken;
 import dev.meridian.user.User;
+import dev.meridian.user.service.ServiceException;
 import dev.meridian.user.service.TokenService;
 
 import java.time.Instant;
@@ -17,6 +18,14 @@ import java.util.UUID;
 public final class Dtos {
 
     private Dtos() {
+    }
+
+    /** An absent body (empty request) is a 422, not a NullPointerException further down. */
+    static <T> T required(T body) {
+        if (body == null) {
+            throw new ServiceException(ServiceException.Kind.INVALID, "a JSON body is required");
+        }
+        return body;
     }
 
     public record SignUpRequest(String email, String password, String displayName) {

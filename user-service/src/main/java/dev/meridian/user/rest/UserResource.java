@@ -62,9 +62,7 @@ public class UserResource {
     @APIResponse(responseCode = "409", description = "Email already registered")
     @APIResponse(responseCode = "422", description = "A field breaks a rule; the problem names the rule and field")
     public Uni<Response> signUp(SignUpRequest request, UriInfo uri) {
-        if (request == null) {
-            throw new ServiceException(ServiceException.Kind.INVALID, "a JSON body is required");
-        }
+        Dtos.required(request);
         return accounts.signUp(request.email(), request.password(), request.displayName(), false)
                 .map(user -> Response.created(uri.getBaseUriBuilder().path("v1/users/me").build())
                         .header("Content-Location", "/v1/users/" + user.id)
@@ -90,9 +88,7 @@ public class UserResource {
     @APIResponse(responseCode = "409", description = "Concurrent update")
     @APIResponse(responseCode = "412", description = "If-Match does not match the current version")
     public Uni<Response> update(ProfilePatch patch, @HeaderParam("If-Match") String ifMatch) {
-        if (patch == null) {
-            throw new ServiceException(ServiceException.Kind.INVALID, "a JSON body is required");
-        }
+        Dtos.required(patch);
         return accounts.updateProfile(me(identity), version(ifMatch), patch.displayName())
                 .map(user -> Response.ok(UserView.of(user)).tag(etag(user.version)).build());
     }
@@ -106,9 +102,7 @@ public class UserResource {
     @APIResponse(responseCode = "403", description = "Current password wrong")
     @APIResponse(responseCode = "422", description = "New password breaks the policy")
     public Uni<Response> changePassword(PasswordChange change) {
-        if (change == null) {
-            throw new ServiceException(ServiceException.Kind.INVALID, "a JSON body is required");
-        }
+        Dtos.required(change);
         return accounts.changePassword(me(identity), change.currentPassword(), change.newPassword())
                 .map(ignored -> Response.noContent().build());
     }
