@@ -26,6 +26,8 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
     static KeyPair signingKey;
     static volatile int jwksRequests;
     static volatile int exchanges;
+    /** /flaky answers 503 to every other request. */
+    static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
     /** The one API key the fake token endpoint accepts; tokens it mints carry these ids. */
     static final String API_KEY = "mk_" + "k".repeat(43);
     static final String API_KEY_USER = java.util.UUID.randomUUID().toString();
@@ -86,6 +88,12 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                     });
                     return;
                 }
+                if (request.path().equals("/flaky")) {
+                    int call = flakyCalls.incrementAndGet();
+                    request.body().onSuccess(ignored -> request.response().setStatusCode(call % 2 == 1 ? 503 : 200)
+                            .end("call " + call));
+                    return;
+                }
                 if (request.path().equals("/slow")) {
                     vertx.setTimer(3000, id -> request.response().end("late"));
                     return;
@@ -106,17 +114,20 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
             });
             server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             String base = "http://127.0.0.1:" + port;
-            return Map.of(
-                    "quarkus.stork.users.service-discovery.address-list", "127.0.0.1:" + port,
-                    // a dead second instance: requests must still all succeed
-                    "quarkus.stork.inference.service-discovery.address-list",
-                    "127.0.0.1:" + Ports.free() + ",127.0.0.1:" + port,
-                    "meridian.gateway.jwt.jwks-url", base + "/.well-known/jwks.json",
-                    "meridian.gateway.jwt.token-url", base + "/v1/auth/token",
-                    "meridian.gateway.routes.slow.path", "/slow",
-                    "meridian.gateway.routes.slow.upstream", "users",
-                    "meridian.gateway.routes.slow.auth", "public",
-                    "meridian.gateway.routes.slow.timeout", "PT0.5S");
+            // inference lists a dead instance first: requests must still all succeed
+            return Map.ofEntries(
+                    Map.entry("quarkus.stork.users.service-discovery.address-list", "127.0.0.1:" + port),
+                    Map.entry("quarkus.stork.inference.service-discovery.address-list",
+                            "127.0.0.1:" + Ports.free() + ",127.0.0.1:" + port),
+                    Map.entry("meridian.gateway.jwt.jwks-url", base + "/.well-known/jwks.json"),
+                    Map.entry("meridian.gateway.jwt.token-url", base + "/v1/auth/token"),
+                    Map.entry("meridian.gateway.routes.slow.path", "/slow"),
+                    Map.entry("meridian.gateway.routes.slow.upstream", "users"),
+                    Map.entry("meridian.gateway.routes.slow.auth", "public"),
+                    Map.entry("meridian.gateway.routes.slow.timeout", "PT0.5S"),
+                    Map.entry("meridian.gateway.routes.flaky.path", "/flaky"),
+                    Map.entry("meridian.gateway.routes.flaky.upstream", "users"),
+                    Map.entry("meridian.gateway.routes.flaky.auth", "public"));
         } catch (Exception e) {
             throw new IllegalStateException("could not start the echo upstream", e);
         }

@@ -242,6 +242,22 @@ class GatewayProxyTest {
     }
 
     @Test
+    void safeRequestsAreRetriedOnUpstream503ButPostsAreNot() {
+        for (int i = 0; i < 5; i++) {
+            int before = EchoUpstreamResource.flakyCalls.get();
+            given().get("/flaky").then().statusCode(200);
+            int calls = EchoUpstreamResource.flakyCalls.get() - before;
+            org.junit.jupiter.api.Assertions.assertTrue(calls == 1 || calls == 2, calls + " upstream calls for one GET");
+        }
+        // a POST is never repeated: whichever answer the upstream gives, the client gets it, from one call
+        int before = EchoUpstreamResource.flakyCalls.get();
+        int first = given().body("x").post("/flaky").statusCode();
+        int second = given().body("x").post("/flaky").statusCode();
+        org.junit.jupiter.api.Assertions.assertEquals(2, EchoUpstreamResource.flakyCalls.get() - before);
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of(200, 503), java.util.Set.of(first, second));
+    }
+
+    @Test
     void slowUpstreamIs504AndTheGatewayKeepsServing() {
         given().get("/slow").then().statusCode(504).contentType("application/problem+json")
                 .body("detail", not(containsString("Exception")));
