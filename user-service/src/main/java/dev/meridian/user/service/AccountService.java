@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.exception.ConstraintViolationException;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -72,7 +73,8 @@ public class AccountService {
         user.passwordHash = passwordHash;
         user.displayName = displayName;
         user.admin = admin;
-        user.createdAt = Instant.now();
+        // PostgreSQL keeps microseconds: the 201 body then matches what later reads return
+        user.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
         user.updatedAt = user.createdAt;
         return users.persistAndFlush(user)
                 .call(saved -> outbox.append(new UserRegistered(saved.id, saved.displayName, saved.roles(),
