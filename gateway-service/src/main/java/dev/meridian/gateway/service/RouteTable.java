@@ -53,8 +53,4 @@ public class RouteTable {
     public Optional<Route> match(String method, String path) {
         return routes.stream().filter(route -> route.matches(method, path)).findFirst();
     }
-
-    public List<Route> all() {
-        return routes;
-    }
 }

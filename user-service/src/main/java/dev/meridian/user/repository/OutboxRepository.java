@@ -18,8 +18,4 @@ public class OutboxRepository implements PanacheRepositoryBase<OutboxEvent, Long
     public Uni<Integer> markPublished(List<Long> seqs, Instant at) {
         return update("publishedAt = ?1 where seq in ?2", at, seqs);
     }
-
-    public Uni<Long> backlog() {
-        return count("publishedAt is null");
-    }
 }

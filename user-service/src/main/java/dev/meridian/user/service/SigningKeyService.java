@@ -177,10 +177,6 @@ public class SigningKeyService {
         return claims.jws().keyId(current.signingKid()).algorithm(SignatureAlgorithm.RS256).sign(current.signingKey());
     }
 
-    public String signingKid() {
-        return ring.signingKid();
-    }
-
     private byte[] encrypt(byte[] plain) throws GeneralSecurityException {
         byte[] iv = new byte[12];
         random.nextBytes(iv);

@@ -58,6 +58,7 @@ public final class LocalKafka implements LocalServer {
         return "127.0.0.1:" + port;
     }
 
+    @Override
     public long pid() {
         return process == null ? -1 : process.pid();
     }

@@ -105,6 +105,7 @@ public final class LocalPostgres implements LocalServer {
     }
 
     /** Process id of the postmaster (from postmaster.pid), so a launcher can find it again; -1 if not running. */
+    @Override
     public long pid() {
         try {
             return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());

@@ -48,6 +48,7 @@ public final class LocalRedis implements LocalServer {
         return "redis://127.0.0.1:" + port;
     }
 
+    @Override
     public long pid() {
         return process == null ? -1 : process.pid();
     }

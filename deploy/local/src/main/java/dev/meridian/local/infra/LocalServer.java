@@ -12,6 +12,9 @@ public interface LocalServer extends AutoCloseable {
 
     void start() throws Exception;
 
+    /** Process id of the server, so a launcher can find it again; -1 when not running. */
+    long pid();
+
     /** True when the server answers a real request (query, PING, metadata request). */
     boolean isReady();
 

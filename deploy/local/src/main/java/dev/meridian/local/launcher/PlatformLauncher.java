@@ -166,23 +166,13 @@ public final class PlatformLauncher {
         List<RunState.Component> components = new ArrayList<>();
         for (LocalServer server : infrastructure) {
             components.add(new RunState.Component(server.name(), server.port(), server.address(),
-                    options.logDir().resolve(server.name() + ".log"), pidOf(server)));
+                    options.logDir().resolve(server.name() + ".log"), server.pid()));
         }
         for (ServiceProcess service : services) {
             components.add(new RunState.Component(service.name(), service.port(), service.url(), service.logFile(),
                     service.pid()));
         }
         return components;
-    }
-
-    private static long pidOf(LocalServer server) {
-        if (server instanceof LocalPostgres postgres) {
-            return postgres.pid();
-        }
-        if (server instanceof LocalRedis redis) {
-            return redis.pid();
-        }
-        return server instanceof LocalKafka kafka ? kafka.pid() : -1;
     }
 
     /** Stays in the foreground; reports a component that dies so the user is not left guessing. */
