@@ -1,33 +1,35 @@
 package dev.meridian.inference;
 
-import dev.meridian.local.testing.KafkaTestResource;
-import dev.meridian.local.testing.PostgresTestResource;
-import dev.meridian.local.testing.RedisTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.util.Map;
+
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
 @QuarkusTest
-@QuarkusTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "database", value = "meridian_inference"))
-@QuarkusTestResource(RedisTestResource.class)
-@QuarkusTestResource(KafkaTestResource.class)
 class PlatformEndpointsTest {
 
     @Test
-    void readinessCoversPostgresRedisAndKafka() {
+    void readinessCoversPostgresRedisKafkaAndWarmModels() {
+        // Ready only once every model has run its warm-up batch, which happens in the background after start.
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
         given().when().get("/q/health/ready")
                 .then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItems(
                         "Reactive PostgreSQL connections health check",
                         "Redis connection health check",
-                        "Kafka connection health check"));
+                        "Kafka connection health check",
+                        "Models warmed up"))
+                .body("checks.find { it.name == 'Models warmed up' }.data", equalTo(Map.of(
+                        "all-minilm-l6-v2:int8", "ready", "all-minilm-l6-v2:fp32", "ready")));
     }
 
     @Test

@@ -1,0 +1,98 @@
+package dev.meridian.inference.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** Models, micro-batching, request limits and the result cache, all under {@code meridian.inference}. */
+@ConfigMapping(prefix = "meridian.inference")
+public interface InferenceConfig {
+
+    /** Model versions by a free key; several entries may share an id (one per version). */
+    Map<String, ModelConfig> models();
+
+    Batching batching();
+
+    Limits limits();
+
+    Cache cache();
+
+    interface ModelConfig {
+        /** The id clients send as {@code model}, e.g. all-minilm-l6-v2. */
+        String id();
+
+        String version();
+
+        /** Classpath resource of the ONNX graph. */
+        String artifact();
+
+        /** Classpath resource of the Hugging Face tokenizer.json. */
+        String tokenizer();
+
+        @WithDefault("embedding")
+        String task();
+
+        int dimensions();
+
+        /** Longest input in tokens (special tokens included) the model is served for. */
+        int maxTokens();
+
+        /** The version served when a client names only the id; exactly one per id. */
+        @WithDefault("false")
+        boolean defaultVersion();
+    }
+
+    interface Batching {
+        /** A batch closes at this many items... */
+        @WithDefault("32")
+        int maxBatchSize();
+
+        /** ...or when batch size x longest sequence would exceed this padded-token budget... */
+        @WithDefault("8192")
+        int maxBatchTokens();
+
+        /** ...or when the oldest waiting item has waited this long. */
+        @WithDefault("3ms")
+        Duration maxWait();
+
+        /** Items waiting per model version; beyond it requests get 429. */
+        @WithDefault("4096")
+        int queueCapacity();
+
+        /** How many waiting items are sorted by length together before batches are cut. */
+        @WithDefault("256")
+        int sortWindow();
+
+        /** An item not started by then is dropped and its request answered 503. */
+        @WithDefault("30s")
+        Duration requestTimeout();
+
+        /** ONNX Runtime intra-op threads; 0 = available cores. */
+        @WithDefault("0")
+        int intraOpThreads();
+    }
+
+    interface Limits {
+        /** Inputs per request (OpenAI's limit is 2048). */
+        @WithDefault("2048")
+        int maxItems();
+
+        /** Candidates or labels per similarity/classify request. */
+        @WithDefault("256")
+        int maxCandidates();
+    }
+
+    interface Cache {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("24h")
+        Duration ttl();
+
+        /** A cache slower than this is skipped for the request (served from the model). */
+        @WithDefault("100ms")
+        Duration timeout();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.meridian.inference.rest;
+
+import dev.meridian.inference.config.InferenceConfig;
+import dev.meridian.inference.service.EmbeddingService;
+import dev.meridian.inference.service.EmbeddingService.Embeddings;
+import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.service.MicroBatcher.Priority;
+import dev.meridian.inference.service.ModelRegistry;
+import dev.meridian.inference.service.ModelVersion;
+import dev.meridian.inference.service.Vectors;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+@Path("/v1/embeddings")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class EmbeddingResource {
+
+    private final EmbeddingService embeddings;
+    private final ModelRegistry models;
+    private final InferenceConfig config;
+
+    public EmbeddingResource(EmbeddingService embeddings, ModelRegistry models, InferenceConfig config) {
+        this.embeddings = embeddings;
+        this.models = models;
+        this.config = config;
+    }
+
+    @POST
+    @Operation(summary = "Create embeddings (OpenAI-compatible)")
+    public Uni<EmbeddingResponse> create(EmbeddingRequest request) {
+        if (request == null) {
+            throw InferenceException.invalid(null, "invalid_json", "a JSON body is required");
+        }
+        boolean base64 = encodingFormat(request.encodingFormat());
+        ModelVersion model = models.resolve(request.model());
+        int dimensions = model.config().dimensions();
+        if (request.dimensions() != null && request.dimensions() != dimensions) {
+            throw InferenceException.invalid("dimensions", "unsupported_dimensions", model.qualifiedName()
+                    + " produces " + dimensions + " dimensions and cannot shorten them; omit 'dimensions' or send "
+                    + dimensions);
+        }
+        List<EmbeddingService.Input> inputs = EmbeddingInputs.parse(request.input(), config.limits().maxItems());
+        boolean truncate = Boolean.TRUE.equals(request.truncate());
+        return embeddings.embed(model, inputs, truncate, "input", Priority.INTERACTIVE)
+                .map(result -> respond(result, base64));
+    }
+
+    private static boolean encodingFormat(String format) {
+        if (format == null || format.equals("float")) {
+            return false;
+        }
+        if (format.equals("base64")) {
+            return true;
+        }
+        throw InferenceException.invalid("encoding_format", "invalid_value",
+                "'encoding_format' must be \"float\" or \"base64\"");
+    }
+
+    private static EmbeddingResponse respond(Embeddings result, boolean base64) {
+        List<EmbeddingResponse.Item> data = new ArrayList<>(result.vectors().size());
+        for (int i = 0; i < result.vectors().size(); i++) {
+            float[] vector = result.vectors().get(i);
+            Object embedding = base64 ? Base64.getEncoder().encodeToString(Vectors.toBytes(vector)) : vector;
+            data.add(new EmbeddingResponse.Item("embedding", i, embedding));
+        }
+        return new EmbeddingResponse("list", data, result.model().qualifiedName(),
+                new EmbeddingResponse.Usage(result.promptTokens(), result.promptTokens()), result.truncated());
+    }
+}

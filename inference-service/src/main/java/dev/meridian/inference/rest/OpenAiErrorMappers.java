@@ -1,0 +1,85 @@
+package dev.meridian.inference.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.meridian.inference.service.InferenceException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.stream.Collectors;
+
+/** Every error of this service leaves in OpenAI's shape with the matching status; never a stack trace. */
+public class OpenAiErrorMappers {
+
+    private static final Logger LOG = Logger.getLogger(OpenAiErrorMappers.class);
+
+    @ServerExceptionMapper
+    public Response inference(InferenceException e) {
+        Response response = OpenAiError.response(e.status(), e.type(), e.code(), e.param(), e.getMessage());
+        if (e.retryAfterSeconds() != null) {
+            return Response.fromResponse(response).header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds()).build();
+        }
+        return response;
+    }
+
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e) {
+        return OpenAiError.response(400, "invalid_request_error", "unknown_parameter", e.getPropertyName(),
+                "unrecognized request argument supplied: " + e.getPropertyName());
+    }
+
+    /** More specific than Quarkus' built-in mapper for this type, which would answer without naming the field. */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e) {
+        return badJson(e);
+    }
+
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StreamReadException syntax) {
+                String where = syntax.getLocation() == null ? ""
+                        : " (line " + syntax.getLocation().getLineNr() + ", column " + syntax.getLocation().getColumnNr() + ")";
+                return OpenAiError.response(400, "invalid_request_error", "invalid_json", null,
+                        "the body is not valid JSON" + where);
+            }
+        }
+        String field = e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()
+                ? mapping.getPath().stream()
+                        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                        .collect(Collectors.joining("."))
+                : null;
+        String message = field != null ? "'" + field + "' has the wrong type or format" : "the body is not valid JSON";
+        return OpenAiError.response(400, "invalid_request_error", "invalid_json", field, message);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return badJson(json);
+        }
+        int status = e.getResponse().getStatus();
+        String message = switch (status) {
+            case 404 -> "no such endpoint: " + uri.getPath();
+            case 405 -> "method not allowed on " + uri.getPath();
+            case 413 -> "the request body is too large";
+            case 415 -> "send the body as application/json";
+            default -> e.getMessage();
+        };
+        String type = status >= 500 ? "server_error" : "invalid_request_error";
+        return OpenAiError.response(status, type, null, null, message);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Exception e, UriInfo uri) {
+        LOG.errorf(e, "unexpected failure on %s", uri.getPath());
+        return OpenAiError.response(500, "server_error", null, null, "something went wrong on our side");
+    }
+}

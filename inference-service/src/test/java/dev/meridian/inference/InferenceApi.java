@@ -1,0 +1,59 @@
+package dev.meridian.inference;
+
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+
+/** Calls to the service's HTTP API, as clients make them. */
+final class InferenceApi {
+
+    static final String MODEL = "all-minilm-l6-v2";
+
+    private InferenceApi() {
+    }
+
+    static Response post(String path, Object body) {
+        return given().contentType(ContentType.JSON).body(body).when().post(path);
+    }
+
+    static Response embed(Map<String, Object> body) {
+        return post("/v1/embeddings", body);
+    }
+
+    /** The float vectors of a successful float-format embeddings response, in index order. */
+    static List<float[]> vectors(Response response) {
+        List<List<Number>> data = response.then().statusCode(200).extract().path("data.embedding");
+        return data.stream().map(InferenceApi::toFloats).toList();
+    }
+
+    static float[] toFloats(List<Number> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
+
+    /** Sum of every sample of a Prometheus metric whose labels contain all the given fragments. */
+    static double metric(String name, String... labelFragments) {
+        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        double sum = 0;
+        for (String line : text.split("\n")) {
+            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                continue;
+            }
+            boolean matches = true;
+            for (String fragment : labelFragments) {
+                matches &= line.contains(fragment);
+            }
+            if (matches) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.meridian.inference;
+
+import dev.meridian.local.infra.LocalRedis;
+import dev.meridian.local.testing.InjectLocalServer;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import static dev.meridian.inference.InferenceApi.embed;
+import static dev.meridian.inference.InferenceApi.metric;
+import static dev.meridian.inference.InferenceApi.vectors;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+@QuarkusTest
+class ResilienceTest {
+
+    /** The version whose vectors do not depend on their batch mates, so results can be compared exactly. */
+    static final String FP32 = InferenceApi.MODEL + ":fp32";
+
+    @InjectLocalServer
+    LocalRedis redis;
+
+    @Test
+    void withRedisDownRequestsAreServedFromTheModel() throws Exception {
+        String text = "served without a cache " + UUID.randomUUID();
+        float[] expected;
+        redis.close();
+        try {
+            expected = vectors(embed(Map.of("model", FP32, "input", List.of(text, "another " + text)))).get(0);
+        } finally {
+            redis.start();
+        }
+        // Back up: the same input is computed again (nothing was cached meanwhile) and now cached.
+        await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        assertArrayEquals(expected, vectors(embed(Map.of("model", FP32, "input", text))).get(0), 1e-5f);
+        double hits = metric("meridian_inference_cache_requests_total", "result=\"hit\"");
+        assertArrayEquals(expected, vectors(embed(Map.of("model", FP32, "input", text))).get(0), 0f);
+        assertEquals(hits + 1, metric("meridian_inference_cache_requests_total", "result=\"hit\""), 0.0);
+    }
+
+    @Test
+    void aFullQueueAnswers429WithRetryAfterAndTheQueuedWorkStillCompletes() {
+        List<String> first = texts("first");
+        List<String> second = texts("second");
+        CompletableFuture<Integer> queued = CompletableFuture.supplyAsync(() -> given().contentType(ContentType.JSON)
+                .body(Map.of("input", first)).post("/v1/embeddings").statusCode());
+
+        // The first request fills the queue (capacity 2048 in tests); while any of it waits, another 2048 cannot fit.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                .until(() -> metric("meridian_inference_queue_depth", "version=\"int8\"") > 0);
+        given().contentType(ContentType.JSON).body(Map.of("input", second)).post("/v1/embeddings")
+                .then().statusCode(429)
+                .header("Retry-After", equalTo("1"))
+                .body("error.type", equalTo("rate_limit_error"))
+                .body("error.code", equalTo("model_overloaded"));
+
+        assertEquals(200, queued.join());
+    }
+
+    private static List<String> texts(String prefix) {
+        List<String> texts = new ArrayList<>();
+        String run = UUID.randomUUID().toString();
+        for (int i = 0; i < 2048; i++) {
+            texts.add(prefix + " request, sentence " + i + " of run " + run
+                    + ", long enough that the batch takes the model a moment to work through it.");
+        }
+        return texts;
+    }
+}
