@@ -53,6 +53,17 @@ public interface InferenceConfig {
         @WithDefault("8192")
         int maxBatchTokens();
 
+        /**
+         * ...or, once it holds at least {@link #paddingCutMinBatch()} items, when the next (longer) item would make
+         * padded tokens exceed real tokens by this ratio: past a few items a CPU gains little from a bigger batch but
+         * pays for every padding token.
+         */
+        @WithDefault("1.1")
+        double maxPaddingRatio();
+
+        @WithDefault("8")
+        int paddingCutMinBatch();
+
         /** ...or when the oldest waiting item has waited this long. */
         @WithDefault("3ms")
         Duration maxWait();
@@ -72,6 +83,13 @@ public interface InferenceConfig {
         /** ONNX Runtime intra-op threads; 0 = available cores. */
         @WithDefault("0")
         int intraOpThreads();
+
+        /**
+         * Let ONNX Runtime's idle intra-op threads spin. Off by default: spinning threads take the cores the HTTP
+         * event loops need between batches.
+         */
+        @WithDefault("false")
+        boolean allowSpinning();
     }
 
     interface Limits {

@@ -31,8 +31,8 @@ public final class MicroBatcher implements AutoCloseable {
 
     public enum Priority { INTERACTIVE, BACKGROUND }
 
-    public record Settings(int maxBatchSize, int maxBatchTokens, Duration maxWait, int queueCapacity, int sortWindow,
-                           Duration timeout) {
+    public record Settings(int maxBatchSize, int maxBatchTokens, double maxPaddingRatio, int paddingCutMinBatch,
+                           Duration maxWait, int queueCapacity, int sortWindow, Duration timeout) {
     }
 
     /** Thrown by submit when the queue cannot take every item of a request. */
@@ -241,16 +241,26 @@ public final class MicroBatcher implements AutoCloseable {
         }
     }
 
-    /** End (exclusive) of the batch starting at from: item limit and padded-token budget, on length-sorted items. */
+    /**
+     * End (exclusive) of the batch starting at from, on length-sorted items: item limit, padded-token budget, and
+     * padding ratio once the batch is big enough.
+     */
     private int cut(List<Item> window, int from) {
         int to = from;
         int longest = 0;
+        long real = 0;
         while (to < window.size() && to - from < settings.maxBatchSize()) {
-            int candidate = Math.max(longest, window.get(to).ids.length);
-            if (to > from && (long) candidate * (to - from + 1) > settings.maxBatchTokens()) {
+            int length = window.get(to).ids.length;
+            int candidate = Math.max(longest, length);
+            long padded = (long) candidate * (to - from + 1);
+            if (to > from && padded > settings.maxBatchTokens()) {
+                break;
+            }
+            if (to - from >= settings.paddingCutMinBatch() && padded > settings.maxPaddingRatio() * (real + length)) {
                 break;
             }
             longest = candidate;
+            real += length;
             to++;
         }
         return to;

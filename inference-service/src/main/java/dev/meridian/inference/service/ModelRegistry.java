@@ -33,7 +33,8 @@ public class ModelRegistry {
         }
         int threads = batching.intraOpThreads() > 0 ? batching.intraOpThreads() : Runtime.getRuntime().availableProcessors();
         MicroBatcher.Settings settings = new MicroBatcher.Settings(batching.maxBatchSize(), batching.maxBatchTokens(),
-                batching.maxWait(), batching.queueCapacity(), batching.sortWindow(), batching.requestTimeout());
+                batching.maxPaddingRatio(), batching.paddingCutMinBatch(), batching.maxWait(),
+                batching.queueCapacity(), batching.sortWindow(), batching.requestTimeout());
         for (ModelConfig model : config.models().values()) {
             String name = model.id() + ":" + model.version();
             if (byQualifiedName.containsKey(name)) {
@@ -44,7 +45,7 @@ public class ModelRegistry {
                         + " tokens, more than meridian.inference.batching.max-batch-tokens");
             }
             MicroBatcher batcher = new MicroBatcher(name, settings,
-                    () -> new OnnxEmbedder(model.artifact(), model.dimensions(), threads), model.maxTokens(),
+                    () -> new OnnxEmbedder(model.artifact(), model.dimensions(), threads, batching.allowSpinning()), model.maxTokens(),
                     meters, Tags.of("model", model.id(), "version", model.version()));
             ModelVersion version = new ModelVersion(model, new ModelTokenizer(model.tokenizer(), model.maxTokens()), batcher);
             byQualifiedName.put(name, version);

@@ -23,7 +23,7 @@ public final class OnnxEmbedder implements BatchRunner, AutoCloseable {
     private final boolean wantsTokenTypes;
     private final int dimensions;
 
-    public OnnxEmbedder(String artifact, int dimensions, int intraOpThreads) {
+    public OnnxEmbedder(String artifact, int dimensions, int intraOpThreads, boolean allowSpinning) {
         this.dimensions = dimensions;
         try (InputStream in = OnnxEmbedder.class.getClassLoader().getResourceAsStream(artifact);
              OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -32,6 +32,7 @@ public final class OnnxEmbedder implements BatchRunner, AutoCloseable {
             }
             options.setIntraOpNumThreads(intraOpThreads);
             options.setInterOpNumThreads(1);
+            options.addConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             session = env.createSession(in.readAllBytes(), options);

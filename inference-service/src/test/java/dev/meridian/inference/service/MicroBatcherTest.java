@@ -32,6 +32,7 @@ class MicroBatcherTest {
     private final BlockingQueue<List<long[]>> batches = new LinkedBlockingQueue<>();
     private final CountDownLatch gate = new CountDownLatch(1);
     private volatile boolean holdBatches;
+    private double paddingRatio = 100; // off unless a test is about it
     private MicroBatcher batcher;
 
     /** A vector that identifies its input: [first id, length]. */
@@ -51,7 +52,8 @@ class MicroBatcherTest {
     };
 
     private MicroBatcher start(int maxBatch, int maxTokens, Duration maxWait, int capacity, Duration timeout) {
-        batcher = new MicroBatcher("test", new MicroBatcher.Settings(maxBatch, maxTokens, maxWait, capacity, 256, timeout),
+        batcher = new MicroBatcher("test", new MicroBatcher.Settings(maxBatch, maxTokens, paddingRatio, 8, maxWait, capacity,
+                256, timeout),
                 () -> model, WARM_UP_LENGTH, new SimpleMeterRegistry(), Tags.empty());
         return batcher;
     }
@@ -102,6 +104,22 @@ class MicroBatcherTest {
         Collections.sort(sorted);
         assertEquals(sorted, lengths, "shortest first, so short inputs are not padded to long ones");
         assertEquals(List.of(3, 4, 5, 10), ran.get(0).stream().map(b -> b.length).toList());
+    }
+
+    @Test
+    void onceABatchHasEightItemsItClosesBeforeALongItemWouldMostlyAddPadding() throws Exception {
+        paddingRatio = 1.1;
+        start(32, 4096, Duration.ofMillis(50), 1000, Duration.ofSeconds(10));
+        List<long[]> inputs = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            inputs.add(ids(i + 1, 4));
+        }
+        inputs.add(ids(10, 20));
+        List<CompletableFuture<float[]>> results = batcher.submit(inputs, Priority.INTERACTIVE);
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+
+        assertEquals(List.of(9, 1), batches.stream().map(List::size).toList(),
+                "nine short items together, the long one alone (10 x 20 padded tokens for 56 real ones would be waste)");
     }
 
     @Test
@@ -175,8 +193,8 @@ class MicroBatcherTest {
 
     @Test
     void aModelThatCannotLoadIsReportedAndRefusesWork() throws Exception {
-        batcher = new MicroBatcher("broken", new MicroBatcher.Settings(4, 4096, Duration.ofMillis(1), 10, 256,
-                Duration.ofSeconds(1)), () -> { throw new IllegalStateException("no such file"); }, WARM_UP_LENGTH,
+        batcher = new MicroBatcher("broken", new MicroBatcher.Settings(4, 4096, 1.1, 8, Duration.ofMillis(1), 10,
+                256, Duration.ofSeconds(1)), () -> { throw new IllegalStateException("no such file"); }, WARM_UP_LENGTH,
                 new SimpleMeterRegistry(), Tags.empty());
         while (batcher.failure() == null) {
             Thread.onSpinWait();

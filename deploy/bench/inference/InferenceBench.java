@@ -1,0 +1,102 @@
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.meridian.inference.service.ModelTokenizer;
+import dev.meridian.inference.service.OnnxEmbedder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * In-process peers of the service benchmark, on the same sentences:
+ *   sentences FILE         writes the benchmark sentences (deterministic)
+ *   raw FILE SECONDS       (a) ONNX Runtime directly: batches of 32, length-sorted, our pooling
+ *   langchain4j FILE SECS  (c) langchain4j embedAll, what quarkus-langchain4j users get
+ * Prints embeddings/s and p50/p99 latency per call of 32 sentences.
+ */
+public class InferenceBench {
+
+    private static final String[] WORDS = ("the a model gateway request user token river mountain quick brown fox "
+            + "jumps over lazy dog embedding vector search engine query database cache latency batch queue stream "
+            + "service event kafka redis postgres tracing metric dashboard alert budget forecast invoice customer "
+            + "order shipment weather forecast football match score goal team player coach season").split(" ");
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "sentences" -> Files.write(Path.of(args[1]), sentences(2048));
+            case "raw" -> raw(Files.readAllLines(Path.of(args[1])), Integer.parseInt(args[2]));
+            case "langchain4j" -> langchain4j(Files.readAllLines(Path.of(args[1])), Integer.parseInt(args[2]));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    static List<String> sentences(int n) {
+        Random random = new Random(42);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int words = 5 + random.nextInt(36);
+            StringBuilder s = new StringBuilder("Sentence " + i + ":");
+            for (int w = 0; w < words; w++) {
+                s.append(' ').append(WORDS[random.nextInt(WORDS.length)]);
+            }
+            out.add(s.append('.').toString());
+        }
+        return out;
+    }
+
+    static void raw(List<String> sentences, int seconds) throws Exception {
+        ModelTokenizer tokenizer = new ModelTokenizer("all-minilm-l6-v2-q-tokenizer.json", 256);
+        OnnxEmbedder model = new OnnxEmbedder("all-minilm-l6-v2-q.onnx", 384, Runtime.getRuntime().availableProcessors(), false);
+        List<long[]> tokens = new ArrayList<>();
+        for (String s : sentences) {
+            tokens.add(tokenizer.encode(s, false, "input").ids());
+        }
+        tokens.sort(Comparator.comparingInt(t -> t.length));
+        run("a raw ONNX Runtime (batch 32, sorted)", seconds, sentences.size(), offset -> {
+            int to = Math.min(offset + 32, tokens.size());
+            model.run(tokens.subList(offset, to));
+            return to - offset;
+        });
+    }
+
+    static void langchain4j(List<String> sentences, int seconds) throws Exception {
+        AllMiniLmL6V2QuantizedEmbeddingModel model = new AllMiniLmL6V2QuantizedEmbeddingModel();
+        List<TextSegment> segments = sentences.stream().map(TextSegment::from).toList();
+        run("c langchain4j embedAll (32 per call)", seconds, sentences.size(), offset -> {
+            int to = Math.min(offset + 32, segments.size());
+            model.embedAll(segments.subList(offset, to));
+            return to - offset;
+        });
+    }
+
+    interface Call {
+        int run(int offset) throws Exception;
+    }
+
+    /** Warm up for a few seconds, then measure calls over the sentence set, wrapping around, for the duration. */
+    static void run(String name, int seconds, int size, Call call) throws Exception {
+        long warmUntil = System.nanoTime() + 3_000_000_000L;
+        int offset = 0;
+        while (System.nanoTime() < warmUntil) {
+            offset = (offset + call.run(offset)) % size;
+        }
+        List<Long> latencies = new ArrayList<>();
+        long items = 0;
+        long start = System.nanoTime();
+        long end = start + seconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            int n = call.run(offset);
+            latencies.add(System.nanoTime() - t0);
+            items += n;
+            offset = (offset + n) % size;
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf("%-40s %8.1f embeddings/s  p50 %6.1f ms  p99 %6.1f ms  (per call of 32)%n", name,
+                items / elapsed, sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6);
+    }
+}

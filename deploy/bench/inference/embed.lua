@@ -1,0 +1,25 @@
+-- One sentence per request, cycling through the benchmark sentences; each wrk thread starts at its own offset so
+-- concurrent requests never carry the same text (the service would coalesce identical ones).
+local sentences = {}
+local counter = 0
+local offset = 0
+local threads = 0
+
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
+function init(args)
+  for line in io.lines(os.getenv("SENTENCES")) do
+    sentences[#sentences + 1] = line
+  end
+  offset = (id or 0) * 997
+end
+
+function request()
+  counter = counter + 1
+  local text = sentences[((offset + counter) % #sentences) + 1]
+  local body = '{"model":"all-minilm-l6-v2","input":"' .. text .. '"}'
+  return wrk.format("POST", "/v1/embeddings", {["Content-Type"] = "application/json"}, body)
+end
