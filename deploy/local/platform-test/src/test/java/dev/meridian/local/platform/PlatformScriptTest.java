@@ -86,6 +86,16 @@ class PlatformScriptTest {
                         URI.create("http://127.0.0.1:" + ports[4] + "/v1/users/me"))
                 .header("Authorization", "Bearer " + apiKey).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, withKey.statusCode(), withKey.body());
+        // what an OpenAI SDK does with baseURL = gateway /v1 and the Meridian key: embeddings from inference-service
+        HttpResponse<String> embedded = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/embeddings"))
+                .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"all-minilm-l6-v2\",\"input\":\"hello platform\",\"encoding_format\":\"base64\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, embedded.statusCode(), embedded.body());
+        String vector = embedded.body().replaceAll(".*\"embedding\":\"([^\"]+)\".*", "$1");
+        assertEquals(384 * 4, java.util.Base64.getDecoder().decode(vector).length, embedded.body());
 
         sql("CREATE TABLE survivor (name text); INSERT INTO survivor VALUES ('still here')");
         List<Long> pids = componentPids();
