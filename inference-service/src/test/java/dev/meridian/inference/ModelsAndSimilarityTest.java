@@ -79,6 +79,9 @@ class ModelsAndSimilarityTest {
         post("/v1/similarity", Map.of("source", "x", "candidates", List.of("a"), "model", "nope")).then().statusCode(404);
         post("/v1/similarity", Map.of("source", "x", "candidates", List.of("a"), "top_k", 3)).then().statusCode(400)
                 .body("error.param", equalTo("top_k"));
+        post("/v1/similarity", Map.of("source", "x", "candidates", List.of("a", "word ".repeat(300)))).then()
+                .statusCode(400).body("error.code", equalTo("context_length_exceeded"))
+                .body("error.param", equalTo("candidates[1]"));
     }
 
     @Test

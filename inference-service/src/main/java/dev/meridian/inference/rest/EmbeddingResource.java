@@ -51,7 +51,9 @@ public class EmbeddingResource {
         }
         List<EmbeddingService.Input> inputs = EmbeddingInputs.parse(request.input(), config.limits().maxItems());
         boolean truncate = Boolean.TRUE.equals(request.truncate());
-        return embeddings.embed(model, inputs, truncate, "input", Priority.INTERACTIVE)
+        boolean list = request.input().isArray() && !request.input().get(0).isIntegralNumber();
+        return embeddings.embed(model, inputs, truncate, i -> list ? "input[" + i + "]" : "input",
+                        Priority.INTERACTIVE)
                 .map(result -> respond(result, base64));
     }
 

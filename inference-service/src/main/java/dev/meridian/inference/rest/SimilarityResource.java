@@ -54,7 +54,7 @@ public class SimilarityResource {
         }
         List<Input> inputs = inputs(request.source(), "source", request.candidates(), "candidates");
         return embeddings.embed(models.resolve(request.model()), inputs, Boolean.TRUE.equals(request.truncate()),
-                        "input", Priority.INTERACTIVE)
+                        i -> i == 0 ? "source" : "candidates[" + (i - 1) + "]", Priority.INTERACTIVE)
                 .map(result -> {
                     float[] source = result.vectors().get(0);
                     List<Score> scores = new ArrayList<>();
@@ -75,7 +75,7 @@ public class SimilarityResource {
         }
         List<Input> inputs = inputs(request.input(), "input", request.labels(), "labels");
         return embeddings.embed(models.resolve(request.model()), inputs, Boolean.TRUE.equals(request.truncate()),
-                        "input", Priority.INTERACTIVE)
+                        i -> i == 0 ? "input" : "labels[" + (i - 1) + "]", Priority.INTERACTIVE)
                 .map(result -> {
                     float[] text = result.vectors().get(0);
                     int n = request.labels().size();

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
  * Turns inputs into vectors: tokenize, look every input up in the Redis cache, join an identical computation that is
@@ -47,12 +48,13 @@ public class EmbeddingService {
     public record Embeddings(ModelVersion model, List<float[]> vectors, int promptTokens, List<Integer> truncated) {
     }
 
-    public Uni<Embeddings> embed(ModelVersion model, List<Input> inputs, boolean truncate, String param,
+    /** @param paramName the request field each input came from (named in errors), by input position */
+    public Uni<Embeddings> embed(ModelVersion model, List<Input> inputs, boolean truncate, IntFunction<String> paramName,
                                  Priority priority) {
         Context context = Vertx.currentContext();
         Executor back = context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
         long chars = inputs.stream().mapToLong(Input::size).sum();
-        Uni<List<ModelTokenizer.Tokens>> tokens = Uni.createFrom().item(() -> tokenize(model, inputs, truncate, param));
+        Uni<List<ModelTokenizer.Tokens>> tokens = Uni.createFrom().item(() -> tokenize(model, inputs, truncate, paramName));
         if (chars > INLINE_TOKENIZE_CHARS) {
             tokens = tokens.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).emitOn(back);
         }
@@ -71,11 +73,11 @@ public class EmbeddingService {
     }
 
     private static List<ModelTokenizer.Tokens> tokenize(ModelVersion model, List<Input> inputs, boolean truncate,
-                                                        String param) {
+                                                        IntFunction<String> paramName) {
         List<ModelTokenizer.Tokens> tokens = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             Input input = inputs.get(i);
-            String name = inputs.size() == 1 ? param : param + "[" + i + "]";
+            String name = paramName.apply(i);
             tokens.add(input.text() != null
                     ? model.tokenizer().encode(input.text(), truncate, name)
                     : model.tokenizer().fromIds(input.tokenIds(), truncate, name));
