@@ -19,6 +19,8 @@ public interface InferenceConfig {
 
     Cache cache();
 
+    Outbox outbox();
+
     interface ModelConfig {
         /** The id clients send as {@code model}, e.g. all-minilm-l6-v2. */
         String id();
@@ -97,9 +99,19 @@ public interface InferenceConfig {
         @WithDefault("2048")
         int maxItems();
 
+        /** Inputs per async job. */
+        @WithDefault("20000")
+        int maxJobItems();
+
         /** Candidates or labels per similarity/classify request. */
         @WithDefault("256")
         int maxCandidates();
+    }
+
+    interface Outbox {
+        /** How often the relay publishes committed events (read by its @Scheduled expression). */
+        @WithDefault("0.2s")
+        Duration pollInterval();
     }
 
     interface Cache {

@@ -57,7 +57,7 @@ public class EmbeddingResource {
                 .map(result -> respond(result, base64));
     }
 
-    private static boolean encodingFormat(String format) {
+    static boolean encodingFormat(String format) {
         if (format == null || format.equals("float")) {
             return false;
         }

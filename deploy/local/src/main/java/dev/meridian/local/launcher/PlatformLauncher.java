@@ -126,7 +126,9 @@ public final class PlatformLauncher {
             userEnv.put(USER_MASTER_KEY_ENV, secret("users-master-key"));
         }
         services.add(service("user-service", options.userPort(), userEnv, USER_DB));
-        services.add(service("inference-service", options.inferencePort(), common, INFERENCE_DB));
+        Map<String, String> inferenceEnv = new HashMap<>(common);
+        inferenceEnv.put("MERIDIAN_INFERENCE_JWKS_URL", users + "/.well-known/jwks.json");
+        services.add(service("inference-service", options.inferencePort(), inferenceEnv, INFERENCE_DB));
         for (ServiceProcess service : services) {
             service.start();
         }

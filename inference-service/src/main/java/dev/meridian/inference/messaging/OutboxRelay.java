@@ -1,0 +1,82 @@
+package dev.meridian.inference.messaging;
+
+import dev.meridian.events.CloudEventsKafka;
+import dev.meridian.events.EventEnvelope;
+import dev.meridian.events.EventSerde;
+import dev.meridian.events.EventType;
+import dev.meridian.events.MeridianEvent;
+import dev.meridian.inference.OutboxEvent;
+import dev.meridian.inference.repository.OutboxRepository;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Publishes committed outbox rows in commit order, each to its event type's topic (requests to inference.jobs.v1,
+ * outcomes to inference.results.v1), one at a time, and marks them sent. Kafka down: the batch stops at the first
+ * failure and the next run resumes there. At least once; consumers dedupe on ce_id (the row's event id).
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    public static final String CHANNEL = "inference-out";
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private static final int BATCH = 100;
+
+    private final MutinyEmitter<byte[]> emitter;
+    private final OutboxRepository outbox;
+
+    public OutboxRelay(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter, OutboxRepository outbox) {
+        this.emitter = emitter;
+        this.outbox = outbox;
+    }
+
+    @Scheduled(every = "${meridian.inference.outbox.poll-interval:0.2s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> relay() {
+        if (!emitter.hasRequests()) {
+            return Uni.createFrom().voidItem(); // the Kafka sink is not connected yet (start-up) or has no demand
+        }
+        return Panache.withSession(() -> outbox.pending(BATCH)).flatMap(this::publish);
+    }
+
+    private Uni<Void> publish(List<OutboxEvent> pending) {
+        if (pending.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Long> sent = new ArrayList<>();
+        return Multi.createFrom().iterable(pending)
+                .onItem().transformToUniAndConcatenate(row -> send(row).invoke(() -> sent.add(row.seq)))
+                .collect().last()
+                .onFailure().invoke(e -> LOG.warnf("outbox relay paused after %d of %d events: %s", sent.size(),
+                        pending.size(), e.getMessage()))
+                .onFailure().recoverWithNull()
+                .flatMap(ignored -> sent.isEmpty() ? Uni.createFrom().voidItem()
+                        : Panache.withTransaction(() -> outbox.markPublished(sent, Instant.now())).replaceWithVoid());
+    }
+
+    private Uni<Void> send(OutboxEvent row) {
+        EventType type = EventType.ofCeType(row.eventType).orElseThrow(
+                () -> new IllegalStateException("outbox row " + row.seq + " has unknown type " + row.eventType));
+        MeridianEvent data = EventSerde.deserialize(row.payload, type.payloadClass());
+        EventEnvelope<MeridianEvent> envelope = new EventEnvelope<>(row.eventId.toString(), row.source, type,
+                row.createdAt, row.aggregateId, row.traceparent, data);
+        Message<byte[]> message = Message.of(row.payload).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(type.topic())
+                .withKey(row.aggregateId)
+                .withHeaders(CloudEventsKafka.headers(envelope))
+                .build());
+        return emitter.sendMessage(message);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.meridian.inference.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.meridian.events.inference.JobType;
+import dev.meridian.inference.Job;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** Bodies of /v1/jobs. */
+public final class JobDtos {
+
+    private JobDtos() {
+    }
+
+    public record CreateJob(JobType type, String model, List<String> inputs, Boolean truncate) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record JobView(UUID id, String object, String type, String model, String status, Progress progress,
+                          int attempts, @JsonProperty("created_at") Instant createdAt,
+                          @JsonProperty("started_at") Instant startedAt,
+                          @JsonProperty("finished_at") Instant finishedAt, JobError error) {
+
+        static JobView of(Job job) {
+            return new JobView(job.id, "job", job.type, job.model + ":" + job.modelVersion,
+                    job.status.name().toLowerCase(), new Progress(job.doneCount, job.itemCount), job.attempts,
+                    job.createdAt, job.startedAt, job.finishedAt,
+                    job.errorCode == null ? null : new JobError(job.errorCode, job.errorMessage));
+        }
+    }
+
+    public record Progress(int done, int total) {
+    }
+
+    public record JobError(String code, String message) {
+    }
+
+    public record JobList(String object, List<JobView> data, @JsonProperty("has_more") boolean hasMore,
+                          @JsonProperty("next_cursor") String nextCursor) {
+    }
+}
