@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +97,23 @@ class PlatformScriptTest {
         assertEquals(200, embedded.statusCode(), embedded.body());
         String vector = embedded.body().replaceAll(".*\"embedding\":\"([^\"]+)\".*", "$1");
         assertEquals(384 * 4, java.util.Base64.getDecoder().decode(vector).length, embedded.body());
+        // an async job: accepted by inference-service (which verifies the token itself), run by its Kafka worker
+        HttpResponse<String> job = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/jobs"))
+                .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"embed_batch\",\"inputs\":[\"a\",\"b\"]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, job.statusCode(), job.body());
+        String jobId = job.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+        HttpRequest jobStatus = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4] + "/v1/jobs/" + jobId))
+                .header("Authorization", "Bearer " + apiKey).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String state = "";
+        while (!state.contains("\"status\":\"completed\"") && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(100); // poll interval (the gateway rate-limits a tight loop)
+            state = HttpClient.newHttpClient().send(jobStatus, HttpResponse.BodyHandlers.ofString()).body();
+        }
+        assertTrue(state.contains("\"status\":\"completed\""), state);
 
         sql("CREATE TABLE survivor (name text); INSERT INTO survivor VALUES ('still here')");
         List<Long> pids = componentPids();
