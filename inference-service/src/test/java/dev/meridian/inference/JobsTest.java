@@ -142,7 +142,7 @@ class JobsTest {
     void aCancelledJobStopsAndStaysCancelled() {
         UUID user = UUID.randomUUID();
         List<String> inputs = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) {
+        for (int i = 0; i < 1500; i++) {
             inputs.add("cancel me, sentence " + i + " " + UUID.randomUUID() + " with enough words to take a while");
         }
         String id = submit(user, Map.of("type", "embed_batch", "model", FP32, "inputs", inputs));

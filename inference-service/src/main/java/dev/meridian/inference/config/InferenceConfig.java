@@ -21,6 +21,16 @@ public interface InferenceConfig {
 
     Outbox outbox();
 
+    /** Job quotas by tier (the tier comes from users.v1, or the token until that arrived); unknown tiers get free's. */
+    Map<String, Quota> quotas();
+
+    interface Quota {
+        /** Pending plus running jobs at once. */
+        int maxActiveJobs();
+
+        int maxJobItems();
+    }
+
     interface ModelConfig {
         /** The id clients send as {@code model}, e.g. all-minilm-l6-v2. */
         String id();
@@ -98,10 +108,6 @@ public interface InferenceConfig {
         /** Inputs per request (OpenAI's limit is 2048). */
         @WithDefault("2048")
         int maxItems();
-
-        /** Inputs per async job. */
-        @WithDefault("20000")
-        int maxJobItems();
 
         /** Candidates or labels per similarity/classify request. */
         @WithDefault("256")

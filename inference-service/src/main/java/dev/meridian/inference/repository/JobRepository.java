@@ -23,6 +23,14 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                 .range(0, limit - 1).list();
     }
 
+    public Uni<Long> countActive(UUID userId) {
+        return count("userId = ?1 and status in ?2", userId, List.of(Job.Status.PENDING, Job.Status.RUNNING));
+    }
+
+    public Uni<Long> deleteAllOf(UUID userId) {
+        return delete("userId", userId);
+    }
+
     public Uni<Integer> recordProgress(UUID id, int done) {
         return update("doneCount = ?1 where id = ?2 and status = ?3", done, id, Job.Status.RUNNING);
     }

@@ -142,6 +142,8 @@ public class JobResource {
     }
 
     private Caller caller() {
-        return new Caller(UUID.fromString(token.getSubject()), token.getGroups().contains("admin"));
+        String tier = token.getClaim("tier");
+        return new Caller(UUID.fromString(token.getSubject()), token.getGroups().contains("admin"),
+                tier == null ? "free" : tier);
     }
 }

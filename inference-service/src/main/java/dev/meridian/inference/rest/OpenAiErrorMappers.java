@@ -9,10 +9,12 @@ import dev.meridian.inference.service.InferenceException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import jakarta.persistence.OptimisticLockException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import org.hibernate.StaleStateException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -42,6 +44,12 @@ public class OpenAiErrorMappers {
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
         return OpenAiError.response(403, "invalid_request_error", "forbidden", null, "this needs a role you do not have");
+    }
+
+    @ServerExceptionMapper({OptimisticLockException.class, StaleStateException.class})
+    public Response conflict(RuntimeException e) {
+        return OpenAiError.response(409, "invalid_request_error", "conflict", null,
+                "the resource changed concurrently; read it again and retry");
     }
 
     @ServerExceptionMapper

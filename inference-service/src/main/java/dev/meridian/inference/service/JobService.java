@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meridian.events.inference.InferenceJobRequested;
 import dev.meridian.events.inference.JobType;
 import dev.meridian.inference.Job;
+import dev.meridian.inference.UserProfile;
 import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.repository.JobRepository;
+import dev.meridian.inference.repository.UserProfileRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.OptimisticLockException;
+import org.hibernate.StaleStateException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,14 +27,16 @@ import java.util.UUID;
 public class JobService {
 
     private final JobRepository jobs;
+    private final UserProfileRepository profiles;
     private final OutboxService outbox;
     private final ModelRegistry models;
     private final InferenceConfig config;
     private final ObjectMapper json;
 
-    public JobService(JobRepository jobs, OutboxService outbox, ModelRegistry models, InferenceConfig config,
-                      ObjectMapper json) {
+    public JobService(JobRepository jobs, UserProfileRepository profiles, OutboxService outbox, ModelRegistry models,
+                      InferenceConfig config, ObjectMapper json) {
         this.jobs = jobs;
+        this.profiles = profiles;
         this.outbox = outbox;
         this.models = models;
         this.config = config;
@@ -47,11 +53,6 @@ public class JobService {
                     "'type' must be \"embed_batch\" (index_documents comes with collections)");
         }
         ModelVersion version = models.resolve(model);
-        int max = config.limits().maxJobItems();
-        if (inputs.inputs().size() > max) {
-            throw InferenceException.invalid("inputs", "too_many_inputs",
-                    "'inputs' has " + inputs.inputs().size() + " items; at most " + max + " per job");
-        }
         Job job = new Job();
         job.id = UUID.randomUUID();
         job.userId = caller.userId();
@@ -62,9 +63,33 @@ public class JobService {
         job.inputs = write(inputs);
         job.itemCount = inputs.inputs().size();
         job.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS); // PostgreSQL's precision: reads match
-        return Panache.withTransaction(() -> jobs.persist(job)
+        return Panache.withTransaction(() -> profiles.findById(caller.userId())
+                .flatMap(profile -> checkQuota(caller, profile, job.itemCount))
+                .flatMap(ignored -> jobs.persist(job))
                 .call(() -> outbox.append(new InferenceJobRequested(job.id, job.userId, type, version.qualifiedName(),
                         job.itemCount, null, job.createdAt))));
+    }
+
+    /** The tier users.v1 reported (the token's until then): job size now, active jobs from the database. */
+    private Uni<Void> checkQuota(Caller caller, UserProfile profile, int items) {
+        if (profile != null && !"active".equals(profile.status)) {
+            throw new InferenceException(403, "invalid_request_error", "account_" + profile.status, null,
+                    "this account is " + profile.status, null);
+        }
+        String tier = profile != null ? profile.tier : caller.tier();
+        InferenceConfig.Quota quota = config.quotas().getOrDefault(tier, config.quotas().get("free"));
+        if (items > quota.maxJobItems()) {
+            throw InferenceException.invalid("inputs", "too_many_inputs", "'inputs' has " + items
+                    + " items; the " + tier + " tier allows at most " + quota.maxJobItems() + " per job");
+        }
+        return jobs.countActive(caller.userId()).map(active -> {
+            if (active >= quota.maxActiveJobs()) {
+                throw new InferenceException(429, "rate_limit_error", "quota_exceeded", null, "you have " + active
+                        + " jobs pending or running; the " + tier + " tier allows " + quota.maxActiveJobs()
+                        + " at once", 5);
+            }
+            return null;
+        });
     }
 
     public Uni<Job> get(Caller caller, UUID id) {
@@ -86,7 +111,11 @@ public class JobService {
             job.status = Job.Status.CANCELLED;
             job.finishedAt = Instant.now();
             return job;
-        }));
+        })).onFailure(JobService::concurrentChange).retry().atMost(3); // a worker moved it on meanwhile: look again
+    }
+
+    static boolean concurrentChange(Throwable e) {
+        return e instanceof OptimisticLockException || e instanceof StaleStateException;
     }
 
     public JobInputs read(Job job) {
