@@ -18,6 +18,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import static dev.meridian.inference.InferenceApi.MODEL;
 import static dev.meridian.inference.InferenceApi.vectors;
@@ -37,6 +41,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,6 +99,36 @@ class JobsTest {
         assertEquals(3, completed.itemCount());
         assertEquals("fp32", completed.modelVersion());
     }
+
+    @Test
+    void progressAndTheFinalStateStreamAsServerSentEvents() throws Exception {
+        UUID user = UUID.randomUUID();
+        List<String> inputs = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            inputs.add("streamed progress " + i + " " + UUID.randomUUID());
+        }
+        String id = submit(user, Map.of("type", "embed_batch", "model", FP32, "inputs", inputs));
+        HttpResponse<Stream<String>> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        url.toURI().resolve("/v1/jobs/" + id + "/events"))
+                .header("Authorization", "Bearer " + token(user)).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, stream.statusCode());
+        List<String> events = stream.body().filter(line -> line.startsWith("event:")).toList(); // ends with the job
+
+        assertEquals("event:completed", events.get(events.size() - 1));
+        assertTrue(events.subList(0, events.size() - 1).stream().allMatch("event:progress"::equals), events.toString());
+        assertTrue(events.size() >= 3, "progress arrived on the way, not only at the end: " + events);
+
+        // someone else's job: the stream ends at once with the error a 404 would carry, nothing about the job
+        String foreign = given().header("Authorization", "Bearer " + token(UUID.randomUUID()))
+                .accept("text/event-stream").get("/v1/jobs/" + id + "/events").then().statusCode(200)
+                .extract().asString();
+        assertTrue(foreign.contains("event:error") && foreign.contains("job_not_found"), foreign);
+        assertFalse(foreign.contains("progress"), foreign);
+    }
+
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL url;
 
     @Test
     void jobsAreVisibleToTheirOwnerAndAdminsOnly() {

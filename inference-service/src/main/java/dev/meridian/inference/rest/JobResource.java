@@ -9,7 +9,9 @@ import dev.meridian.inference.service.InferenceException;
 import dev.meridian.inference.service.JobService;
 import dev.meridian.inference.service.Vectors;
 import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -19,21 +21,24 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Async jobs of the calling user (admins: anyone's). Another user's job is a 404, like a missing one. */
 @Path("/v1/jobs")
@@ -41,6 +46,9 @@ import java.util.UUID;
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public class JobResource {
+
+    /** How often an events stream looks at the job. */
+    static final Duration EVENTS_POLL = Duration.ofMillis(250);
 
     private final JobService jobs;
     private final JsonWebToken token;
@@ -102,6 +110,44 @@ public class JobResource {
             }
             return new EmbeddingResponse("list", data, job.model + ":" + job.modelVersion, null, null);
         });
+    }
+
+    /**
+     * Server-Sent Events: the job's view whenever it changes ({@code event: progress}), then once more named after the
+     * final status ({@code completed}, {@code failed}, {@code cancelled}) before the stream ends. The row is polled,
+     * so it works whichever instance runs the job. A job that is missing or someone else's ends the stream with
+     * {@code event: error} and the same body a 404 would carry (the SSE writer has committed 200 by then).
+     */
+    @GET
+    @Path("/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Progress and final state of a job as Server-Sent Events")
+    public Multi<OutboundSseEvent> events(@PathParam("id") UUID id, @Context Sse sse) {
+        Caller caller = caller();
+        io.vertx.core.Context context = Vertx.currentContext();
+        return Multi.createFrom().<OutboundSseEvent>emitter(emitter -> {
+            AtomicReference<JobView> last = new AtomicReference<>();
+            long timer = context.owner().setPeriodic(1, EVENTS_POLL.toMillis(), tick -> context.runOnContext(
+                    ignored -> jobs.get(caller, id).map(JobView::of).subscribe().with(view -> {
+                        if (emitter.isCancelled() || view.equals(last.getAndSet(view))) {
+                            return;
+                        }
+                        emitter.emit(event(sse, "progress", view));
+                        if (!view.status().equals("pending") && !view.status().equals("running")) {
+                            emitter.emit(event(sse, view.status(), view));
+                            emitter.complete();
+                        }
+                    }, emitter::fail)));
+            emitter.onTermination(() -> context.owner().cancelTimer(timer));
+        }).onFailure(InferenceException.class).recoverWithItem(e -> {
+            InferenceException failure = (InferenceException) e;
+            return event(sse, "error", new OpenAiError(new OpenAiError.Body(failure.getMessage(), failure.type(),
+                    failure.param(), failure.code())));
+        });
+    }
+
+    private static OutboundSseEvent event(Sse sse, String name, Object data) {
+        return sse.newEventBuilder().name(name).mediaType(MediaType.APPLICATION_JSON_TYPE).data(data).build();
     }
 
     @DELETE
