@@ -29,13 +29,41 @@ class ModelsAndSimilarityTest {
                 .body("data[0].max_tokens", equalTo(256))
                 .body("data[0].default_version", equalTo("int8"))
                 .body("data[0].versions.version", contains("int8", "fp32"))
-                .body("data[0].versions.model", contains(MODEL + ":int8", MODEL + ":fp32"));
+                .body("data[0].versions.model", contains(MODEL + ":int8", MODEL + ":fp32"))
+                .body("data[0].versions.traffic_percent", contains(70, 30));
 
         given().get("/v1/models/" + MODEL + ":fp32").then().statusCode(200).body("id", equalTo(MODEL));
         given().get("/v1/models/gpt-4").then().statusCode(404)
                 .body("error.code", equalTo("model_not_found"))
                 .body("error.param", equalTo("model"));
         given().get("/v1/nothing-here").then().statusCode(404).body("error.type", equalTo("invalid_request_error"));
+    }
+
+    @Test
+    void endUsersAreSplitBetweenVersionsByTheConfiguredShareAndStayOnTheirs() {
+        int onFp32 = 0;
+        for (int i = 0; i < 1000; i++) {
+            String version = InferenceApi.embed(Map.of("input", "a/b", "user", "end-user-" + i))
+                    .then().statusCode(200).extract().path("model");
+            if (version.equals(MODEL + ":fp32")) {
+                onFp32++;
+            }
+        }
+        assertTrue(onFp32 >= 250 && onFp32 <= 350, "30% +-5% of 1000 users on fp32, got " + onFp32);
+
+        for (int i = 0; i < 20; i++) {
+            String user = "sticky-" + i;
+            String first = InferenceApi.embed(Map.of("input", "a/b", "user", user)).path("model");
+            for (int repeat = 0; repeat < 3; repeat++) {
+                assertEquals(first, InferenceApi.embed(Map.of("input", "a/b " + repeat, "user", user)).path("model"));
+                assertEquals(first, given().header("X-User-Id", user).contentType("application/json")
+                        .body(Map.of("source", "a/b", "candidates", List.of("x"))).post("/v1/similarity").path("model"));
+            }
+        }
+        // naming the version, or no end user at all, is never split
+        InferenceApi.embed(Map.of("input", "a/b", "user", "end-user-1", "model", MODEL + ":int8"))
+                .then().body("model", equalTo(MODEL + ":int8"));
+        InferenceApi.embed(Map.of("input", "a/b")).then().body("model", equalTo(MODEL + ":int8"));
     }
 
     @Test

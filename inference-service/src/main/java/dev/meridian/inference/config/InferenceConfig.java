@@ -54,6 +54,13 @@ public interface InferenceConfig {
         /** The version served when a client names only the id; exactly one per id. */
         @WithDefault("false")
         boolean defaultVersion();
+
+        /**
+         * A/B split: the share (0-100) of end users who get this version when they name only the id; the default
+         * version serves the rest. Users are bucketed by a hash of their id, so each keeps seeing one version.
+         */
+        @WithDefault("0")
+        int trafficPercent();
     }
 
     interface Batching {

@@ -10,6 +10,7 @@ import dev.meridian.inference.service.ModelVersion;
 import dev.meridian.inference.service.Vectors;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -20,10 +21,16 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
+/**
+ * A/B splits follow the end user: the gateway's verified {@code X-User-Id}, else OpenAI's {@code user} field. Only
+ * the version choice depends on it (a caller can always name {@code id:version}), so the header is not a trust issue.
+ */
 @Path("/v1/embeddings")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public class EmbeddingResource {
+
+    static final String USER_HEADER = "X-User-Id";
 
     private final EmbeddingService embeddings;
     private final ModelRegistry models;
@@ -37,12 +44,12 @@ public class EmbeddingResource {
 
     @POST
     @Operation(summary = "Create embeddings (OpenAI-compatible)")
-    public Uni<EmbeddingResponse> create(EmbeddingRequest request) {
+    public Uni<EmbeddingResponse> create(EmbeddingRequest request, @HeaderParam(USER_HEADER) String gatewayUser) {
         if (request == null) {
             throw InferenceException.invalid(null, "invalid_json", "a JSON body is required");
         }
         boolean base64 = encodingFormat(request.encodingFormat());
-        ModelVersion model = models.resolve(request.model());
+        ModelVersion model = models.resolve(request.model(), gatewayUser != null ? gatewayUser : request.user());
         int dimensions = model.config().dimensions();
         if (request.dimensions() != null && request.dimensions() != dimensions) {
             throw InferenceException.invalid("dimensions", "unsupported_dimensions", model.qualifiedName()

@@ -34,8 +34,9 @@ public class ModelResource {
                         @JsonProperty("default_version") String defaultVersion, List<Version> versions) {
     }
 
+    /** traffic_percent: the share of end users a bare id sends here (the default version takes the rest). */
     public record Version(String version, String model, int dimensions, @JsonProperty("max_tokens") int maxTokens,
-                          boolean ready) {
+                          boolean ready, @JsonProperty("traffic_percent") int trafficPercent) {
     }
 
     @GET
@@ -52,11 +53,19 @@ public class ModelResource {
         return describe(models.resolve(id));
     }
 
+    private int trafficPercent(ModelVersion version) {
+        if (!version.config().defaultVersion()) {
+            return version.config().trafficPercent();
+        }
+        return 100 - models.versionsOf(version.config().id()).stream()
+                .filter(v -> v != version).mapToInt(v -> v.config().trafficPercent()).sum();
+    }
+
     private Model describe(ModelVersion version) {
         ModelVersion preferred = models.resolve(version.config().id());
         List<Version> versions = models.versionsOf(version.config().id()).stream()
                 .map(v -> new Version(v.config().version(), v.qualifiedName(), v.config().dimensions(),
-                        v.config().maxTokens(), v.batcher().ready()))
+                        v.config().maxTokens(), v.batcher().ready(), trafficPercent(v)))
                 .toList();
         return new Model(version.config().id(), "model", STARTED, "meridian", version.config().task(),
                 version.config().dimensions(), version.config().maxTokens(), preferred.config().version(), versions);

@@ -16,6 +16,7 @@ import dev.meridian.inference.service.ModelRegistry;
 import dev.meridian.inference.service.Vectors;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -48,12 +49,13 @@ public class SimilarityResource {
     @POST
     @Path("/similarity")
     @Operation(summary = "Cosine similarity of each candidate to the source text")
-    public Uni<SimilarityResponse> similarity(SimilarityRequest request) {
+    public Uni<SimilarityResponse> similarity(SimilarityRequest request,
+                                              @HeaderParam(EmbeddingResource.USER_HEADER) String user) {
         if (request == null) {
             throw InferenceException.invalid(null, "invalid_json", "a JSON body is required");
         }
         List<Input> inputs = inputs(request.source(), "source", request.candidates(), "candidates");
-        return embeddings.embed(models.resolve(request.model()), inputs, Boolean.TRUE.equals(request.truncate()),
+        return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
                         i -> i == 0 ? "source" : "candidates[" + (i - 1) + "]", Priority.INTERACTIVE)
                 .map(result -> {
                     float[] source = result.vectors().get(0);
@@ -69,12 +71,13 @@ public class SimilarityResource {
     @POST
     @Path("/classify")
     @Operation(summary = "Zero-shot classification: labels ranked by similarity to the input, with softmax scores")
-    public Uni<ClassifyResponse> classify(ClassifyRequest request) {
+    public Uni<ClassifyResponse> classify(ClassifyRequest request,
+                                          @HeaderParam(EmbeddingResource.USER_HEADER) String user) {
         if (request == null) {
             throw InferenceException.invalid(null, "invalid_json", "a JSON body is required");
         }
         List<Input> inputs = inputs(request.input(), "input", request.labels(), "labels");
-        return embeddings.embed(models.resolve(request.model()), inputs, Boolean.TRUE.equals(request.truncate()),
+        return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
                         i -> i == 0 ? "input" : "labels[" + (i - 1) + "]", Priority.INTERACTIVE)
                 .map(result -> {
                     float[] text = result.vectors().get(0);

@@ -75,7 +75,8 @@ public class StreamSocket {
             }
             String requestId = id;
             String model = request.path("model").isTextual() ? request.get("model").textValue() : null;
-            embeddings.embed(models.resolve(model), List.of(new Input(input.textValue(), null)),
+            String endUser = connection.handshakeRequest().header(EmbeddingResource.USER_HEADER);
+            embeddings.embed(models.resolve(model, endUser), List.of(new Input(input.textValue(), null)),
                             request.path("truncate").asBoolean(false), i -> "input", Priority.INTERACTIVE)
                     .map(result -> answer(requestId).put("object", "embedding")
                             .put("model", result.model().qualifiedName())

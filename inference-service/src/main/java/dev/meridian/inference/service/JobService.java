@@ -52,7 +52,7 @@ public class JobService {
             throw InferenceException.invalid("type", "unsupported_job_type",
                     "'type' must be \"embed_batch\" (index_documents comes with collections)");
         }
-        ModelVersion version = models.resolve(model);
+        ModelVersion version = models.resolve(model, caller.userId().toString());
         Job job = new Job();
         job.id = UUID.randomUUID();
         job.userId = caller.userId();

@@ -8,6 +8,10 @@ import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -54,9 +58,47 @@ public class ModelRegistry {
             }
         }
         for (ModelVersion version : byQualifiedName.values()) {
-            if (!defaults.containsKey(version.config().id())) {
-                throw new IllegalStateException("model " + version.config().id() + " has no default version");
+            String id = version.config().id();
+            if (!defaults.containsKey(id)) {
+                throw new IllegalStateException("model " + id + " has no default version");
             }
+            int split = versionsOf(id).stream().mapToInt(v -> v.config().trafficPercent()).sum();
+            if (split > 100) {
+                throw new IllegalStateException("the traffic-percent of " + id + "'s versions adds up to " + split);
+            }
+        }
+    }
+
+    /**
+     * Like {@link #resolve(String)}, but a bare id is split between versions by their traffic-percent, the same way
+     * every time for the same end user (null: the default version).
+     */
+    public ModelVersion resolve(String model, String endUser) {
+        ModelVersion preferred = resolve(model);
+        if (endUser == null || endUser.isEmpty() || (model != null && model.contains(":"))) {
+            return preferred;
+        }
+        int bucket = bucket(endUser);
+        int upTo = 0;
+        for (ModelVersion version : versionsOf(preferred.config().id())) {
+            if (version == preferred) {
+                continue;
+            }
+            upTo += version.config().trafficPercent();
+            if (bucket < upTo) {
+                return version;
+            }
+        }
+        return preferred;
+    }
+
+    /** 0-99 from the first bytes of SHA-256: uniform, stable across instances and restarts. */
+    static int bucket(String endUser) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(endUser.getBytes(StandardCharsets.UTF_8));
+            return (int) (Integer.toUnsignedLong(ByteBuffer.wrap(hash).getInt()) % 100);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
