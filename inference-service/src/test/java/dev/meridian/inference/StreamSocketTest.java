@@ -110,7 +110,8 @@ class StreamSocketTest {
         int sent = 200;
         for (int i = 0; i < sent; i++) {
             socket.sendText(JSON.writeValueAsString(Map.of("id", "f" + i, "model", MODEL + ":fp32",
-                    "input", "flood " + i + " " + UUID.randomUUID() + " with a few more words to embed")), true);
+                    "input", "flood " + i + " " + UUID.randomUUID() + " with a few more words to embed")), true)
+                    .join(); // the JDK client allows one send at a time; this waits for the write, not the answer
         }
         int embedded = 0;
         int refused = 0;
