@@ -72,4 +72,9 @@ public class Job {
 
     @Version
     public int version;
+
+    /** {@code id:version}, as responses name the model that ran. */
+    public String qualifiedModel() {
+        return model + ":" + modelVersion;
+    }
 }

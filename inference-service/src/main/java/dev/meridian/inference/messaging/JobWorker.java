@@ -1,12 +1,10 @@
 package dev.meridian.inference.messaging;
 
-import dev.meridian.events.CloudEventsKafka;
 import dev.meridian.events.EventEnvelope;
 import dev.meridian.events.MeridianEvent;
 import dev.meridian.events.inference.InferenceJobRequested;
 import dev.meridian.inference.service.JobRunner;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -36,9 +34,7 @@ public class JobWorker {
     public Uni<Void> consume(Message<byte[]> message) {
         InferenceJobRequested request;
         try {
-            IncomingKafkaRecordMetadata<?, ?> kafka = message.getMetadata(IncomingKafkaRecordMetadata.class)
-                    .orElseThrow(() -> new IllegalArgumentException("not a Kafka record"));
-            EventEnvelope<MeridianEvent> envelope = CloudEventsKafka.decode(kafka.getHeaders(), message.getPayload());
+            EventEnvelope<MeridianEvent> envelope = IncomingEvents.decode(message);
             if (!(envelope.data() instanceof InferenceJobRequested requested)) {
                 throw new IllegalArgumentException("unexpected event type " + envelope.type());
             }

@@ -1,11 +1,9 @@
 package dev.meridian.inference.messaging;
 
-import dev.meridian.events.CloudEventsKafka;
 import dev.meridian.events.EventEnvelope;
 import dev.meridian.events.MeridianEvent;
 import dev.meridian.inference.service.UserEventService;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -33,9 +31,7 @@ public class UserEventsConsumer {
     public Uni<Void> consume(Message<byte[]> message) {
         EventEnvelope<MeridianEvent> event;
         try {
-            IncomingKafkaRecordMetadata<?, ?> kafka = message.getMetadata(IncomingKafkaRecordMetadata.class)
-                    .orElseThrow(() -> new IllegalArgumentException("not a Kafka record"));
-            event = CloudEventsKafka.decode(kafka.getHeaders(), message.getPayload());
+            event = IncomingEvents.decode(message);
         } catch (RuntimeException e) {
             LOG.warnf("unreadable users.v1 message sent to the dead-letter topic: %s", e.getMessage());
             return Uni.createFrom().completionStage(message.nack(e));

@@ -46,7 +46,7 @@ public class EmbeddingResource {
     @Operation(summary = "Create embeddings (OpenAI-compatible)")
     public Uni<EmbeddingResponse> create(EmbeddingRequest request, @HeaderParam(USER_HEADER) String gatewayUser) {
         if (request == null) {
-            throw InferenceException.invalid(null, "invalid_json", "a JSON body is required");
+            throw InferenceException.bodyRequired();
         }
         boolean base64 = encodingFormat(request.encodingFormat());
         ModelVersion model = models.resolve(request.model(), gatewayUser != null ? gatewayUser : request.user());

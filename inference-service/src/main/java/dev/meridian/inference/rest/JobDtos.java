@@ -25,7 +25,7 @@ public final class JobDtos {
                           @JsonProperty("finished_at") Instant finishedAt, JobError error) {
 
         static JobView of(Job job) {
-            return new JobView(job.id, "job", job.type, job.model + ":" + job.modelVersion,
+            return new JobView(job.id, "job", job.type, job.qualifiedModel(),
                     job.status.name().toLowerCase(), new Progress(job.doneCount, job.itemCount), job.attempts,
                     job.createdAt, job.startedAt, job.finishedAt,
                     job.errorCode == null ? null : new JobError(job.errorCode, job.errorMessage));

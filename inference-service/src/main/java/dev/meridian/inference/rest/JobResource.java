@@ -62,7 +62,7 @@ public class JobResource {
     @Operation(summary = "Start an async job (embed_batch): 202 with its Location")
     public Uni<Response> create(CreateJob request) {
         if (request == null) {
-            throw InferenceException.invalid(null, "invalid_json", "a JSON body is required");
+            throw InferenceException.bodyRequired();
         }
         if (request.type() == null) {
             throw InferenceException.invalid("type", "invalid_input", "'type' is required, e.g. \"embed_batch\"");
@@ -108,7 +108,7 @@ public class JobResource {
                 Object embedding = base64 ? Base64.getEncoder().encodeToString(bytes) : Vectors.fromBytes(bytes);
                 data.add(new EmbeddingResponse.Item("embedding", i, embedding));
             }
-            return new EmbeddingResponse("list", data, job.model + ":" + job.modelVersion, null, null);
+            return new EmbeddingResponse("list", data, job.qualifiedModel(), null, null);
         });
     }
 

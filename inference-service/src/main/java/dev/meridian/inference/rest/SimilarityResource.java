@@ -52,7 +52,7 @@ public class SimilarityResource {
     public Uni<SimilarityResponse> similarity(SimilarityRequest request,
                                               @HeaderParam(EmbeddingResource.USER_HEADER) String user) {
         if (request == null) {
-            throw InferenceException.invalid(null, "invalid_json", "a JSON body is required");
+            throw InferenceException.bodyRequired();
         }
         List<Input> inputs = inputs(request.source(), "source", request.candidates(), "candidates");
         return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
@@ -74,7 +74,7 @@ public class SimilarityResource {
     public Uni<ClassifyResponse> classify(ClassifyRequest request,
                                           @HeaderParam(EmbeddingResource.USER_HEADER) String user) {
         if (request == null) {
-            throw InferenceException.invalid(null, "invalid_json", "a JSON body is required");
+            throw InferenceException.bodyRequired();
         }
         List<Input> inputs = inputs(request.input(), "input", request.labels(), "labels");
         return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),

@@ -36,10 +36,6 @@ public class EmbeddingCache {
         this.meters = meters;
     }
 
-    public boolean enabled() {
-        return config.enabled();
-    }
-
     public static String key(ModelVersion model, long[] ids) {
         MessageDigest sha;
         try {

@@ -23,6 +23,10 @@ public class InferenceException extends RuntimeException {
         return new InferenceException(400, "invalid_request_error", code, param, message, null);
     }
 
+    public static InferenceException bodyRequired() {
+        return invalid(null, "invalid_json", "a JSON body is required");
+    }
+
     public static InferenceException unknownModel(String model) {
         return new InferenceException(404, "invalid_request_error", "model_not_found", "model",
                 "the model '" + model + "' does not exist; GET /v1/models lists the served ones", null);

@@ -91,7 +91,7 @@ public class JobRunner {
 
     private Uni<Void> execute(Job job) {
         JobService.JobInputs inputs = jobService.read(job);
-        ModelVersion model = models.resolve(job.model + ":" + job.modelVersion);
+        ModelVersion model = models.resolve(job.qualifiedModel());
         ByteArrayOutputStream result = new ByteArrayOutputStream(job.itemCount * model.config().dimensions() * 4);
         return chunk(job, model, inputs, 0, result)
                 .flatMap(finished -> !finished ? Uni.createFrom().voidItem()

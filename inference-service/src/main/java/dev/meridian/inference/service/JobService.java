@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /** Accepts, shows, lists and cancels a caller's jobs. A job row and its request event commit together. */
@@ -128,7 +127,7 @@ public class JobService {
 
     private byte[] write(JobInputs inputs) {
         try {
-            return json.writeValueAsBytes(Map.of("inputs", inputs.inputs(), "truncate", inputs.truncate()));
+            return json.writeValueAsBytes(inputs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
