@@ -1,5 +1,6 @@
 package dev.meridian.inference;
 
+import dev.meridian.events.inference.JobType;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -41,7 +42,7 @@ public class Job {
     @Enumerated(EnumType.STRING)
     public Status status;
 
-    /** JSON: {"truncate": bool, "inputs": [strings]}. */
+    /** JSON: {"truncate": bool, "inputs": [strings]} or {"truncate": bool, "documents": [{id, text, metadata}]}. */
     public byte[] inputs;
 
     @Column(name = "item_count")
@@ -70,8 +71,18 @@ public class Job {
     @Column(name = "finished_at")
     public Instant finishedAt;
 
+    /** The collection an index_documents job fills. */
+    public String collection;
+
+    /** The instance that last started running the job. */
+    public String worker;
+
     @Version
     public int version;
+
+    public JobType jobType() {
+        return JobType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
+    }
 
     /** {@code id:version}, as responses name the model that ran. */
     public String qualifiedModel() {

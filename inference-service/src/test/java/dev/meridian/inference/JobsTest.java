@@ -221,7 +221,8 @@ class JobsTest {
         as(user).body(Map.of("type", "embed_batch", "inputs", List.of("a"), "model", "nope")).post("/v1/jobs").then()
                 .statusCode(404);
         as(user).body(Map.of("type", "index_documents", "inputs", List.of("a"))).post("/v1/jobs").then()
-                .statusCode(400).body("error.code", equalTo("unsupported_job_type"));
+                .statusCode(400).body("error.param", equalTo("inputs"))
+                .body("error.message", containsString("'documents'"));
     }
 
     @Test

@@ -88,16 +88,25 @@ class UserEventsTest {
     }
 
     @Test
-    void erasureDeletesTheUsersJobsAndAReplayedRegistrationDoesNotBringThemBack() throws Exception {
+    void erasureDeletesTheUsersJobsAndCollectionsAndAReplayedRegistrationDoesNotBringThemBack() throws Exception {
         UUID user = UUID.randomUUID();
+        UUID admin = UUID.randomUUID();
         publishAndAwait(new UserRegistered(user, "Gone", List.of("user"), "free", Instant.now()));
         String id = submit(user, jobOf(2));
         awaitStatus(user, id, "completed");
+        CollectionsTest.create(user, "diary");
+        as(user).body(Map.of("documents", List.of(Map.of("id", "d1", "text", "Dear diary, today I was sad."))))
+                .post("/v1/collections/diary/documents").then().statusCode(200);
+        CollectionsTest.search(user, "diary", Map.of("query", "feelings")).then().body("data", hasSize(1));
 
         publishAndAwait(new UserErased(user, Instant.now()));
+        as(admin, "user", "admin").get("/v1/collections?owner=" + user).then().statusCode(200).body("data", hasSize(0));
+        as(user).get("/v1/collections/diary").then().statusCode(404);
+        CollectionsTest.search(user, "diary", Map.of("query", "feelings")).then().statusCode(404);
+        assertEquals(0, CollectionsTest.documentsInDatabase(user));
         as(user).get("/v1/jobs").then().statusCode(200).body("data", hasSize(0));
         as(user).get("/v1/jobs/" + id).then().statusCode(404);
-        as(UUID.randomUUID(), "user", "admin").get("/v1/jobs/" + id).then().statusCode(404);
+        as(admin, "user", "admin").get("/v1/jobs/" + id).then().statusCode(404);
         as(user).body(jobOf(1)).post("/v1/jobs").then().statusCode(403).body("error.code", equalTo("account_erased"));
 
         publishAndAwait(new UserRegistered(user, "Gone", List.of("user"), "free", Instant.now()));

@@ -21,7 +21,9 @@ public interface InferenceConfig {
 
     Outbox outbox();
 
-    /** Job quotas by tier (the tier comes from users.v1, or the token until that arrived); unknown tiers get free's. */
+    Collections collections();
+
+    /** Job and collection quotas by tier (the tier comes from users.v1, or the token until that arrived); unknown tiers get free's. */
     Map<String, Quota> quotas();
 
     interface Quota {
@@ -29,6 +31,13 @@ public interface InferenceConfig {
         int maxActiveJobs();
 
         int maxJobItems();
+
+        @WithDefault("10")
+        int maxCollections();
+
+        /** Documents in one collection. */
+        @WithDefault("10000")
+        int maxCollectionDocuments();
     }
 
     interface ModelConfig {
@@ -125,6 +134,28 @@ public interface InferenceConfig {
         /** How often the relay publishes committed events (read by its @Scheduled expression). */
         @WithDefault("0.2s")
         Duration pollInterval();
+    }
+
+    interface Collections {
+        /** Documents per synchronous write; larger imports go through an index_documents job. */
+        @WithDefault("128")
+        int maxDocumentsPerRequest();
+
+        /** Serialized size of one document's metadata object. */
+        @WithDefault("8192")
+        int maxMetadataBytes();
+
+        /** Results per search. */
+        @WithDefault("100")
+        int maxK();
+
+        /** Memory the in-memory search indexes may take on this instance; least recently used ones go first. */
+        @WithDefault("512")
+        int indexMemoryMb();
+
+        /** An index unused this long is dropped (rebuilt from PostgreSQL on its next search). */
+        @WithDefault("30m")
+        Duration indexIdle();
     }
 
     interface Cache {

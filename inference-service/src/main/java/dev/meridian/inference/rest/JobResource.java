@@ -1,10 +1,15 @@
 package dev.meridian.inference.rest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meridian.events.inference.JobType;
 import dev.meridian.inference.Job;
 import dev.meridian.inference.rest.JobDtos.CreateJob;
+import dev.meridian.inference.rest.JobDtos.IndexResult;
 import dev.meridian.inference.rest.JobDtos.JobList;
 import dev.meridian.inference.rest.JobDtos.JobView;
 import dev.meridian.inference.service.Caller;
+import dev.meridian.inference.service.CollectionService;
 import dev.meridian.inference.service.InferenceException;
 import dev.meridian.inference.service.JobService;
 import dev.meridian.inference.service.Vectors;
@@ -12,6 +17,7 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -22,21 +28,23 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestMulti;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -49,25 +57,48 @@ public class JobResource {
 
     /** How often an events stream looks at the job. */
     static final Duration EVENTS_POLL = Duration.ofMillis(250);
+    /** Vectors per written piece of a streamed result. */
+    private static final int RESULT_CHUNK = 64;
 
     private final JobService jobs;
+    private final CollectionService collections;
+    private final ObjectMapper mapper;
     private final JsonWebToken token;
 
-    public JobResource(JobService jobs, JsonWebToken token) {
+    public JobResource(JobService jobs, CollectionService collections, ObjectMapper mapper, JsonWebToken token) {
         this.jobs = jobs;
+        this.collections = collections;
+        this.mapper = mapper;
         this.token = token;
     }
 
     @POST
-    @Operation(summary = "Start an async job (embed_batch): 202 with its Location")
+    @Operation(summary = "Start an async job (embed_batch or index_documents): 202 with its Location")
     public Uni<Response> create(CreateJob request) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
         if (request.type() == null) {
-            throw InferenceException.invalid("type", "invalid_input", "'type' is required, e.g. \"embed_batch\"");
+            throw InferenceException.invalid("type", "invalid_input", "'type' is required: \"embed_batch\" or"
+                    + " \"index_documents\"");
         }
-        List<String> inputs = request.inputs();
+        boolean truncate = Boolean.TRUE.equals(request.truncate());
+        JobService.JobInputs inputs;
+        if (request.type() == JobType.EMBED_BATCH) {
+            inputs = new JobService.JobInputs(texts(request.inputs()), truncate, null);
+        } else {
+            if (request.inputs() != null) {
+                throw InferenceException.invalid("inputs", "invalid_input", "index_documents jobs take 'documents'");
+            }
+            // the job's size is bounded by the tier's quota, checked when it is stored
+            inputs = new JobService.JobInputs(null, truncate,
+                    collections.validated(request.documents(), "documents", Integer.MAX_VALUE));
+        }
+        return jobs.create(caller(), request.type(), request.model(), inputs, request.collection())
+                .map(job -> Response.accepted(JobView.of(job)).location(URI.create("/v1/jobs/" + job.id)).build());
+    }
+
+    private static List<String> texts(List<String> inputs) {
         if (inputs == null || inputs.isEmpty()) {
             throw InferenceException.invalid("inputs", "invalid_input", "'inputs' must be a non-empty array of strings");
         }
@@ -77,9 +108,7 @@ public class JobResource {
                         "'inputs[" + i + "]' must be a non-empty string");
             }
         }
-        return jobs.create(caller(), request.type(), request.model(),
-                        new JobService.JobInputs(inputs, Boolean.TRUE.equals(request.truncate())))
-                .map(job -> Response.accepted(JobView.of(job)).location(URI.create("/v1/jobs/" + job.id)).build());
+        return inputs;
     }
 
     @GET
@@ -89,27 +118,59 @@ public class JobResource {
         return jobs.get(caller(), id).map(JobView::of);
     }
 
+    /**
+     * embed_batch: the vectors in input order, in OpenAI's embeddings list shape, written in chunks as the client
+     * reads them (a 20,000-item result is tens of megabytes of JSON; it is never built in memory whole).
+     * index_documents: how many documents were stored.
+     */
     @GET
     @Path("/{id}/result")
-    @Operation(summary = "The vectors of a completed job, in input order (OpenAI's embeddings list shape)")
-    public Uni<EmbeddingResponse> result(@PathParam("id") UUID id,
-                                         @QueryParam("encoding_format") @DefaultValue("float") String format) {
+    @Produces(MediaType.APPLICATION_OCTET_STREAM) // raw chunks; the Content-Type header says JSON
+    @Operation(summary = "The result of a completed job: its vectors (embed_batch) or what was indexed")
+    public Multi<Buffer> result(@PathParam("id") UUID id,
+                                @QueryParam("encoding_format") @DefaultValue("float") String format) {
         boolean base64 = EmbeddingResource.encodingFormat(format);
-        return jobs.get(caller(), id).map(job -> {
+        return RestMulti.fromUniResponse(jobs.get(caller(), id).map(job -> {
             if (job.status != Job.Status.COMPLETED) {
                 throw new InferenceException(409, "invalid_request_error", "job_not_completed", null,
                         "job " + id + " is " + job.status.name().toLowerCase() + "; its result exists once completed",
                         null);
             }
-            int width = job.result.length / job.itemCount;
-            List<EmbeddingResponse.Item> data = new ArrayList<>(job.itemCount);
-            for (int i = 0; i < job.itemCount; i++) {
+            return job;
+        }), job -> job.jobType() == JobType.EMBED_BATCH ? vectors(job, base64)
+                : Multi.createFrom().item(json(new IndexResult("collection.index_result", job.collection,
+                        job.itemCount))),
+                job -> Map.of(HttpHeaders.CONTENT_TYPE, List.of(MediaType.APPLICATION_JSON)));
+    }
+
+    private Multi<Buffer> vectors(Job job, boolean base64) {
+        int width = job.result.length / job.itemCount;
+        int chunks = (job.itemCount + RESULT_CHUNK - 1) / RESULT_CHUNK;
+        Multi<Buffer> items = Multi.createFrom().range(0, chunks).map(chunk -> {
+            Buffer buffer = Buffer.buffer();
+            for (int i = chunk * RESULT_CHUNK; i < Math.min(job.itemCount, (chunk + 1) * RESULT_CHUNK); i++) {
                 byte[] bytes = Arrays.copyOfRange(job.result, i * width, (i + 1) * width);
                 Object embedding = base64 ? Base64.getEncoder().encodeToString(bytes) : Vectors.fromBytes(bytes);
-                data.add(new EmbeddingResponse.Item("embedding", i, embedding));
+                if (i > 0) {
+                    buffer.appendByte((byte) ',');
+                }
+                buffer.appendBuffer(json(new EmbeddingResponse.Item("embedding", i, embedding)));
             }
-            return new EmbeddingResponse("list", data, job.qualifiedModel(), null, null);
+            return buffer;
         });
+        return Multi.createBy().concatenating().streams(
+                Multi.createFrom().item(Buffer.buffer("{\"object\":\"list\",\"model\":")
+                        .appendBuffer(json(job.qualifiedModel())).appendString(",\"data\":[")),
+                items,
+                Multi.createFrom().item(Buffer.buffer("]}")));
+    }
+
+    private Buffer json(Object value) {
+        try {
+            return Buffer.buffer(mapper.writeValueAsBytes(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -188,8 +249,6 @@ public class JobResource {
     }
 
     private Caller caller() {
-        String tier = token.getClaim("tier");
-        return new Caller(UUID.fromString(token.getSubject()), token.getGroups().contains("admin"),
-                tier == null ? "free" : tier);
+        return Caller.of(token);
     }
 }

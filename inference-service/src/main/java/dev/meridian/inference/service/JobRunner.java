@@ -4,6 +4,7 @@ import dev.meridian.events.inference.InferenceJobCompleted;
 import dev.meridian.events.inference.InferenceJobFailed;
 import dev.meridian.events.inference.JobType;
 import dev.meridian.inference.Job;
+import dev.meridian.inference.repository.CollectionRepository;
 import dev.meridian.inference.repository.JobRepository;
 import dev.meridian.inference.service.EmbeddingService.Input;
 import dev.meridian.inference.service.MicroBatcher.Priority;
@@ -13,10 +14,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BiFunction;
 
 /**
  * Runs one job to a settled state: RUNNING, then the inputs through the model in chunks at background priority
@@ -38,16 +41,23 @@ public class JobRunner {
     private static final int CHUNK = 128;
     /** Runs started for one job before it is failed instead of retried (a job that kills its worker). */
     static final int MAX_ATTEMPTS = 3;
+    /** pid@host of this instance. */
+    private static final String WORKER = ManagementFactory.getRuntimeMXBean().getName();
 
     private final JobRepository jobs;
+    private final CollectionRepository collections;
     private final JobService jobService;
+    private final CollectionService collectionService;
     private final EmbeddingService embeddings;
     private final ModelRegistry models;
     private final OutboxService outbox;
 
-    public JobRunner(JobRepository jobs, JobService jobService, EmbeddingService embeddings, ModelRegistry models,
+    public JobRunner(JobRepository jobs, CollectionRepository collections, JobService jobService,
+                     CollectionService collectionService, EmbeddingService embeddings, ModelRegistry models,
                      OutboxService outbox) {
         this.jobs = jobs;
+        this.collections = collections;
+        this.collectionService = collectionService;
         this.jobService = jobService;
         this.embeddings = embeddings;
         this.models = models;
@@ -67,6 +77,7 @@ public class JobRunner {
                         .replaceWith((Job) null);
             }
             job.status = Job.Status.RUNNING;
+            job.worker = WORKER;
             job.attempts++;
             job.startedAt = Instant.now();
             return Uni.createFrom().item(job);
@@ -92,43 +103,64 @@ public class JobRunner {
     private Uni<Void> execute(Job job) {
         JobService.JobInputs inputs = jobService.read(job);
         ModelVersion model = models.resolve(job.qualifiedModel());
-        ByteArrayOutputStream result = new ByteArrayOutputStream(job.itemCount * model.config().dimensions() * 4);
-        return chunk(job, model, inputs, 0, result)
-                .flatMap(finished -> !finished ? Uni.createFrom().voidItem()
-                        : Panache.withTransaction(() -> jobs.findById(job.id).flatMap(current -> {
-                            if (current.status != Job.Status.RUNNING) {
-                                return Uni.createFrom().voidItem(); // cancelled meanwhile
-                            }
-                            current.status = Job.Status.COMPLETED;
-                            current.doneCount = current.itemCount;
-                            current.result = result.toByteArray();
-                            current.finishedAt = Instant.now();
-                            return outbox.append(new InferenceJobCompleted(current.id, current.userId,
-                                    JobType.EMBED_BATCH, current.model, current.modelVersion, current.itemCount,
-                                    Duration.between(current.startedAt, current.finishedAt).toMillis(),
-                                    current.finishedAt)).replaceWithVoid();
-                        })));
+        Uni<Sink> sink;
+        if (job.jobType() == JobType.EMBED_BATCH) {
+            ByteArrayOutputStream vectors = new ByteArrayOutputStream(job.itemCount * model.config().dimensions() * 4);
+            sink = Uni.createFrom().item(new Sink((offset, done) -> {
+                done.forEach(vector -> vectors.writeBytes(Vectors.toBytes(vector)));
+                return Uni.createFrom().voidItem();
+            }, vectors));
+        } else {
+            sink = Panache.withSession(() -> collections.findByName(job.userId, job.collection)).map(collection -> {
+                if (collection == null) {
+                    throw CollectionService.notFound(job.collection);
+                }
+                return new Sink((offset, done) -> collectionService.store(job.userId, null, collection.id,
+                        inputs.documents().subList(offset, offset + done.size()), done).replaceWithVoid(), null);
+            });
+        }
+        return sink.flatMap(target -> chunk(job, model, inputs, 0, target).flatMap(finished -> !finished
+                ? Uni.createFrom().voidItem()
+                : Panache.withTransaction(() -> jobs.findById(job.id).flatMap(current -> {
+                    if (current.status != Job.Status.RUNNING) {
+                        return Uni.createFrom().voidItem(); // cancelled meanwhile
+                    }
+                    current.status = Job.Status.COMPLETED;
+                    current.doneCount = current.itemCount;
+                    current.result = target.vectors() == null ? null : target.vectors().toByteArray();
+                    current.finishedAt = Instant.now();
+                    return outbox.append(new InferenceJobCompleted(current.id, current.userId, current.jobType(),
+                            current.model, current.modelVersion, current.itemCount,
+                            Duration.between(current.startedAt, current.finishedAt).toMillis(),
+                            current.finishedAt)).replaceWithVoid();
+                }))));
     }
 
-    /** Embeds inputs from offset on; false when the job was cancelled on the way. */
-    private Uni<Boolean> chunk(Job job, ModelVersion model, JobService.JobInputs inputs, int offset,
-                               ByteArrayOutputStream result) {
-        if (offset >= inputs.inputs().size()) {
+    /** Where a chunk's vectors go: the job's result (embed_batch) or the collection (index_documents). */
+    private record Sink(BiFunction<Integer, List<float[]>, Uni<Void>> accept, ByteArrayOutputStream vectors) {
+    }
+
+    /** Embeds the job's items from offset on; false when the job was cancelled on the way. */
+    private Uni<Boolean> chunk(Job job, ModelVersion model, JobService.JobInputs inputs, int offset, Sink sink) {
+        if (offset >= job.itemCount) {
             return Uni.createFrom().item(true);
         }
-        int end = Math.min(offset + CHUNK, inputs.inputs().size());
-        List<Input> batch = inputs.inputs().subList(offset, end).stream().map(text -> new Input(text, null)).toList();
-        return embeddings.embed(model, batch, inputs.truncate(), i -> "inputs[" + (offset + i) + "]", Priority.BACKGROUND)
-                .flatMap(done -> {
-                    done.vectors().forEach(vector -> result.writeBytes(Vectors.toBytes(vector)));
-                    return Panache.withTransaction(() -> jobs.recordProgress(job.id, end));
-                })
+        int end = Math.min(offset + CHUNK, job.itemCount);
+        boolean documents = inputs.documents() != null;
+        List<Input> batch = (documents
+                ? inputs.documents().subList(offset, end).stream().map(DocumentInput::text)
+                : inputs.inputs().subList(offset, end).stream()).map(text -> new Input(text, null)).toList();
+        return embeddings.embed(model, batch, inputs.truncate(),
+                        i -> documents ? "documents[" + (offset + i) + "].text" : "inputs[" + (offset + i) + "]",
+                        Priority.BACKGROUND)
+                .flatMap(done -> sink.accept().apply(offset, done.vectors()))
+                .flatMap(ignored -> Panache.withTransaction(() -> jobs.recordProgress(job.id, end)))
                 .flatMap(updated -> {
                     if (updated == 0) {
                         LOG.infof("job %s was cancelled at %d of %d", job.id, end, job.itemCount);
                         return Uni.createFrom().item(false);
                     }
-                    return chunk(job, model, inputs, end, result);
+                    return chunk(job, model, inputs, end, sink);
                 });
     }
 
@@ -137,7 +169,7 @@ public class JobRunner {
         job.errorCode = code;
         job.errorMessage = message.length() > 1000 ? message.substring(0, 1000) : message;
         job.finishedAt = Instant.now();
-        return outbox.append(new InferenceJobFailed(job.id, job.userId, JobType.EMBED_BATCH, job.model, code,
+        return outbox.append(new InferenceJobFailed(job.id, job.userId, job.jobType(), job.model, code,
                 job.errorMessage, job.attempts, job.finishedAt)).replaceWithVoid();
     }
 }

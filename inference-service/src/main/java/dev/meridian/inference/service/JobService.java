@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meridian.events.inference.InferenceJobRequested;
 import dev.meridian.events.inference.JobType;
 import dev.meridian.inference.Job;
-import dev.meridian.inference.UserProfile;
-import dev.meridian.inference.config.InferenceConfig;
+import dev.meridian.inference.repository.CollectionRepository;
 import dev.meridian.inference.repository.JobRepository;
-import dev.meridian.inference.repository.UserProfileRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /** Accepts, shows, lists and cancels a caller's jobs. A job row and its request event commit together. */
@@ -26,68 +25,93 @@ import java.util.UUID;
 public class JobService {
 
     private final JobRepository jobs;
-    private final UserProfileRepository profiles;
+    private final CollectionRepository collections;
+    private final QuotaService quotas;
     private final OutboxService outbox;
     private final ModelRegistry models;
-    private final InferenceConfig config;
     private final ObjectMapper json;
 
-    public JobService(JobRepository jobs, UserProfileRepository profiles, OutboxService outbox, ModelRegistry models,
-                      InferenceConfig config, ObjectMapper json) {
+    public JobService(JobRepository jobs, CollectionRepository collections, QuotaService quotas, OutboxService outbox,
+                      ModelRegistry models, ObjectMapper json) {
         this.jobs = jobs;
-        this.profiles = profiles;
+        this.collections = collections;
+        this.quotas = quotas;
         this.outbox = outbox;
         this.models = models;
-        this.config = config;
         this.json = json;
     }
 
-    /** The job's inputs as stored: the texts and whether over-long ones may be cut. */
-    public record JobInputs(List<String> inputs, boolean truncate) {
+    /** The job's inputs as stored: texts (embed_batch) or documents (index_documents), and whether to cut long ones. */
+    public record JobInputs(List<String> inputs, boolean truncate, List<DocumentInput> documents) {
+
+        int size() {
+            return inputs != null ? inputs.size() : documents.size();
+        }
     }
 
-    public Uni<Job> create(Caller caller, JobType type, String model, JobInputs inputs) {
-        if (type != JobType.EMBED_BATCH) {
-            throw InferenceException.invalid("type", "unsupported_job_type",
-                    "'type' must be \"embed_batch\" (index_documents comes with collections)");
-        }
-        ModelVersion version = models.resolve(model, caller.userId().toString());
+    /** @param collection the collection an index_documents job fills (the caller's) */
+    public Uni<Job> create(Caller caller, JobType type, String model, JobInputs inputs, String collection) {
         Job job = new Job();
         job.id = UUID.randomUUID();
         job.userId = caller.userId();
-        job.type = "embed_batch";
-        job.model = version.config().id();
-        job.modelVersion = version.config().version();
+        job.type = type.name().toLowerCase(Locale.ROOT);
+        job.collection = collection;
         job.status = Job.Status.PENDING;
         job.inputs = write(inputs);
-        job.itemCount = inputs.inputs().size();
+        job.itemCount = inputs.size();
         job.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS); // PostgreSQL's precision: reads match
-        return Panache.withTransaction(() -> profiles.findById(caller.userId())
-                .flatMap(profile -> checkQuota(caller, profile, job.itemCount))
-                .flatMap(ignored -> jobs.persist(job))
-                .call(() -> outbox.append(new InferenceJobRequested(job.id, job.userId, type, version.qualifiedName(),
-                        job.itemCount, null, job.createdAt))));
+        return Panache.withTransaction(() -> modelFor(caller, type, model, collection)
+                .call(version -> checkQuota(caller, job.itemCount, type == JobType.EMBED_BATCH ? "inputs" : "documents"))
+                .flatMap(version -> {
+                    job.model = version.config().id();
+                    job.modelVersion = version.config().version();
+                    return jobs.persist(job);
+                })
+                .call(() -> outbox.append(new InferenceJobRequested(job.id, job.userId, type, job.qualifiedModel(),
+                        job.itemCount, collection, job.createdAt))));
     }
 
-    /** The tier users.v1 reported (the token's until then): job size now, active jobs from the database. */
-    private Uni<Void> checkQuota(Caller caller, UserProfile profile, int items) {
-        if (profile != null && !"active".equals(profile.status)) {
-            throw new InferenceException(403, "invalid_request_error", "account_" + profile.status, null,
-                    "this account is " + profile.status, null);
-        }
-        String tier = profile != null ? profile.tier : caller.tier();
-        InferenceConfig.Quota quota = config.quotas().getOrDefault(tier, config.quotas().get("free"));
-        if (items > quota.maxJobItems()) {
-            throw InferenceException.invalid("inputs", "too_many_inputs", "'inputs' has " + items
-                    + " items; the " + tier + " tier allows at most " + quota.maxJobItems() + " per job");
-        }
-        return jobs.countActive(caller.userId()).map(active -> {
-            if (active >= quota.maxActiveJobs()) {
-                throw new InferenceException(429, "rate_limit_error", "quota_exceeded", null, "you have " + active
-                        + " jobs pending or running; the " + tier + " tier allows " + quota.maxActiveJobs()
-                        + " at once", 5);
+    /** embed_batch: the model asked for (A/B by user); index_documents: the version the collection was built with. */
+    private Uni<ModelVersion> modelFor(Caller caller, JobType type, String model, String collection) {
+        if (type == JobType.EMBED_BATCH) {
+            if (collection != null) {
+                throw InferenceException.invalid("collection", "invalid_input",
+                        "'collection' belongs to index_documents jobs");
             }
-            return null;
+            return Uni.createFrom().item(models.resolve(model, caller.userId().toString()));
+        }
+        if (collection == null) {
+            throw InferenceException.invalid("collection", "invalid_input",
+                    "'collection' is required for index_documents jobs");
+        }
+        return collections.findByName(caller.userId(), collection).map(found -> {
+            if (found == null) {
+                throw new InferenceException(404, "invalid_request_error", "collection_not_found", "collection",
+                        "no collection '" + collection + "'", null);
+            }
+            if (model != null && !model.equals(found.model) && !model.equals(found.qualifiedModel())) {
+                throw InferenceException.invalid("model", "model_mismatch", "collection '" + collection
+                        + "' is embedded with " + found.qualifiedModel() + "; leave 'model' out or name that one");
+            }
+            return models.resolve(found.qualifiedModel());
+        });
+    }
+
+    private Uni<Void> checkQuota(Caller caller, int items, String param) {
+        return quotas.of(caller.userId(), caller.tier()).flatMap(limits -> {
+            if (items > limits.quota().maxJobItems()) {
+                throw InferenceException.invalid(param, "too_many_inputs", "this job has " + items
+                        + " items; the " + limits.tier() + " tier allows at most " + limits.quota().maxJobItems()
+                        + " per job");
+            }
+            return jobs.countActive(caller.userId()).map(active -> {
+                if (active >= limits.quota().maxActiveJobs()) {
+                    throw new InferenceException(429, "rate_limit_error", "quota_exceeded", null, "you have " + active
+                            + " jobs pending or running; the " + limits.tier() + " tier allows "
+                            + limits.quota().maxActiveJobs() + " at once", 5);
+                }
+                return null;
+            });
         });
     }
 

@@ -32,11 +32,14 @@ public class UserEventService {
     private final UserProfileRepository profiles;
     private final ProcessedEventRepository processed;
     private final JobRepository jobs;
+    private final CollectionService collections;
 
-    public UserEventService(UserProfileRepository profiles, ProcessedEventRepository processed, JobRepository jobs) {
+    public UserEventService(UserProfileRepository profiles, ProcessedEventRepository processed, JobRepository jobs,
+                            CollectionService collections) {
         this.profiles = profiles;
         this.processed = processed;
         this.jobs = jobs;
+        this.collections = collections;
     }
 
     public Uni<Void> apply(EventEnvelope<MeridianEvent> event) {
@@ -82,12 +85,15 @@ public class UserEventService {
         });
     }
 
-    /** Everything of the user's goes: jobs with their inputs and results. The tombstone keeps them gone. */
+    /**
+     * Everything of the user's goes: jobs with their inputs and results, collections with their documents. The
+     * tombstone keeps them gone. Cached vectors are keyed by content, not user, and expire with the cache's TTL.
+     */
     private Uni<Void> erase(UUID userId) {
-        return jobs.deleteAllOf(userId).flatMap(deleted -> {
-            LOG.infof("user %s erased: %d jobs deleted", userId, deleted);
+        return jobs.deleteAllOf(userId).flatMap(deletedJobs -> collections.eraseAllOf(userId).flatMap(deleted -> {
+            LOG.infof("user %s erased: %d jobs and %d collections deleted", userId, deletedJobs, deleted);
             return profiles.findById(userId);
-        }).flatMap(profile -> {
+        })).flatMap(profile -> {
             if (profile == null) {
                 profile = new UserProfile();
                 profile.userId = userId;
