@@ -10,7 +10,7 @@ import java.util.Map;
  * Kafka.
  */
 record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, int kafkaPort, int kafkaControllerPort,
-                       int gatewayPort, int userPort, int inferencePort) {
+                       int gatewayPort, int userPort, int inferencePort, int inferenceInstances) {
 
     static final String USAGE = """
             flags (or environment variables):
@@ -20,10 +20,12 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
               --kafka-controller-port=N   MERIDIAN_KAFKA_CONTROLLER_PORT   (19093)
               --gateway-port=N            MERIDIAN_GATEWAY_PORT            (8080)
               --user-port=N               MERIDIAN_USER_PORT               (8081)
-              --inference-port=N          MERIDIAN_INFERENCE_PORT          (8082)""";
+              --inference-port=N          MERIDIAN_INFERENCE_PORT          (8082)
+              --inference-instances=N     MERIDIAN_INFERENCE_INSTANCES     (1; instance i listens on inference-port + i)""";
 
     private static final List<String> FLAGS = List.of("pg-port", "redis-port", "kafka-port", "kafka-controller-port",
-            "gateway-port", "user-port", "inference-port");
+            "gateway-port", "user-port", "inference-port", "inference-instances");
+    private static final int MAX_INFERENCE_INSTANCES = 8;
 
     static LauncherOptions parse(Path home, Path platformDir, List<String> args, Map<String, String> env) {
         for (String arg : args) {
@@ -38,15 +40,42 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
                 port("kafka-controller-port", 19093, args, env),
                 port("gateway-port", 8080, args, env),
                 port("user-port", 8081, args, env),
-                port("inference-port", 8082, args, env));
+                port("inference-port", 8082, args, env),
+                instances(args, env));
+    }
+
+    private static int instances(List<String> args, Map<String, String> env) {
+        String value = value("inference-instances", args, env);
+        if (value == null || value.isBlank()) {
+            return 1;
+        }
+        try {
+            int instances = Integer.parseInt(value.trim());
+            if (instances < 1 || instances > MAX_INFERENCE_INSTANCES) {
+                throw new NumberFormatException();
+            }
+            return instances;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--inference-instances / MERIDIAN_INFERENCE_INSTANCES must be 1-"
+                    + MAX_INFERENCE_INSTANCES + ", got '" + value + "'");
+        }
+    }
+
+    private static String value(String flag, List<String> args, Map<String, String> env) {
+        String prefix = "--" + flag + "=";
+        return args.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
+                .reduce((first, last) -> last)
+                .orElse(env.get("MERIDIAN_" + flag.replace('-', '_').toUpperCase()));
+    }
+
+    /** Ports of the inference-service instances: inference-port, inference-port + 1, ... */
+    List<Integer> inferencePorts() {
+        return java.util.stream.IntStream.range(0, inferenceInstances).mapToObj(i -> inferencePort + i).toList();
     }
 
     private static int port(String flag, int fallback, List<String> args, Map<String, String> env) {
-        String prefix = "--" + flag + "=";
-        String envName = "MERIDIAN_" + flag.replace("-port", "_PORT").replace('-', '_').toUpperCase();
-        String value = args.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
-                .reduce((first, last) -> last)
-                .orElse(env.get(envName));
+        String envName = "MERIDIAN_" + flag.replace('-', '_').toUpperCase();
+        String value = value(flag, args, env);
         if (value == null || value.isBlank()) {
             return fallback;
         }

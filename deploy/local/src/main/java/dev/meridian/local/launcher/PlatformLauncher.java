@@ -95,7 +95,9 @@ public final class PlatformLauncher {
         Ports.requireFree(options.kafkaControllerPort(), "the Kafka controller");
         Ports.requireFree(options.gatewayPort(), "gateway-service");
         Ports.requireFree(options.userPort(), "user-service");
-        Ports.requireFree(options.inferencePort(), "inference-service");
+        for (int port : options.inferencePorts()) {
+            Ports.requireFree(port, "inference-service");
+        }
     }
 
     private void startInfrastructure() throws IOException {
@@ -117,18 +119,24 @@ public final class PlatformLauncher {
         Map<String, String> gatewayEnv = new HashMap<>(common);
         String users = "http://127.0.0.1:" + options.userPort();
         gatewayEnv.put("QUARKUS_STORK_USERS_SERVICE_DISCOVERY_ADDRESS_LIST", "127.0.0.1:" + options.userPort());
-        gatewayEnv.put("QUARKUS_STORK_INFERENCE_SERVICE_DISCOVERY_ADDRESS_LIST", "127.0.0.1:" + options.inferencePort());
+        gatewayEnv.put("QUARKUS_STORK_INFERENCE_SERVICE_DISCOVERY_ADDRESS_LIST", String.join(",",
+                options.inferencePorts().stream().map(port -> "127.0.0.1:" + port).toList()));
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_JWKS_URL", users + "/.well-known/jwks.json");
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_TOKEN_URL", users + "/v1/auth/token");
-        services.add(service("gateway-service", options.gatewayPort(), gatewayEnv, null));
+        services.add(service("gateway-service", "gateway-service", options.gatewayPort(), gatewayEnv, null));
         Map<String, String> userEnv = new HashMap<>(common);
         if (System.getenv(USER_MASTER_KEY_ENV) == null) {
             userEnv.put(USER_MASTER_KEY_ENV, secret("users-master-key"));
         }
-        services.add(service("user-service", options.userPort(), userEnv, USER_DB));
+        services.add(service("user-service", "user-service", options.userPort(), userEnv, USER_DB));
         Map<String, String> inferenceEnv = new HashMap<>(common);
         inferenceEnv.put("MERIDIAN_INFERENCE_JWKS_URL", users + "/.well-known/jwks.json");
-        services.add(service("inference-service", options.inferencePort(), inferenceEnv, INFERENCE_DB));
+        // more instances share the HTTP traffic (the gateway balances) and the job topic (one consumer group)
+        List<Integer> inferencePorts = options.inferencePorts();
+        for (int i = 0; i < inferencePorts.size(); i++) {
+            services.add(service(i == 0 ? "inference-service" : "inference-service-" + (i + 1), "inference-service",
+                    inferencePorts.get(i), inferenceEnv, INFERENCE_DB));
+        }
         for (ServiceProcess service : services) {
             service.start();
         }
@@ -152,7 +160,8 @@ public final class PlatformLauncher {
         return Files.readString(file).trim();
     }
 
-    private ServiceProcess service(String name, int port, Map<String, String> common, String database) {
+    /** @param module the Maven module whose fast-jar runs as the component {@code name} */
+    private ServiceProcess service(String name, String module, int port, Map<String, String> common, String database) {
         Map<String, String> env = new HashMap<>(common);
         if (database != null) {
             env.put("QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://127.0.0.1:" + options.pgPort() + "/" + database);
@@ -160,7 +169,7 @@ public final class PlatformLauncher {
             env.put("QUARKUS_DATASOURCE_USERNAME", LocalPostgres.USER);
             env.put("QUARKUS_DATASOURCE_PASSWORD", LocalPostgres.USER);
         }
-        Path jar = options.home().resolve(name).resolve("target/quarkus-app/quarkus-run.jar");
+        Path jar = options.home().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         return new ServiceProcess(name, jar, port, options.logDir().resolve(name + ".log"), env);
     }
 

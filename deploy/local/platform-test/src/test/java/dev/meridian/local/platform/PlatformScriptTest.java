@@ -19,7 +19,12 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,7 +44,25 @@ class PlatformScriptTest {
 
     @TempDir
     Path platformDir;
-    private final int[] ports = Ports.free(7);
+    private final int[] ports = withInferencePair(Ports.free(7));
+
+    /** ports[6] and ports[6] + 1 both free: room for a second inference-service instance. */
+    private static int[] withInferencePair(int[] ports) {
+        while (Ports.accepts(ports[6] + 1) || java.util.Arrays.stream(ports).anyMatch(p -> p == ports[6] + 1)
+                || !bindable(ports[6] + 1)) {
+            ports[6] = Ports.free(1)[0];
+        }
+        return ports;
+    }
+
+    private static boolean bindable(int port) {
+        try (var socket = new java.net.ServerSocket()) {
+            socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
     @AfterEach
     void alwaysDown() throws Exception {
@@ -141,6 +164,108 @@ class PlatformScriptTest {
             assertTrue(rs.next(), "data written before ./platform down is gone");
             assertEquals("still here", rs.getString(1));
         }
+    }
+
+    /**
+     * Two inference-service instances share the job topic as one consumer group; killing the one running a job (no
+     * shutdown, like a crash) loses nothing: the other picks the job up, runs it again and it completes exactly once.
+     */
+    @Test
+    void twoInferenceInstancesShareJobsAndAKilledWorkersJobFinishesOnce() throws Exception {
+        Result up = platform("up", "--detach", "--no-build", "--inference-instances=2");
+        assertEquals(0, up.exitCode, up.output);
+        assertTrue(up.output.lines().anyMatch(l -> l.startsWith("inference-service-2 ") && l.contains(" ready ")),
+                up.output);
+        Map<String, Long> pids = new HashMap<>();
+        for (String line : Files.readAllLines(platformDir.resolve("run/components.tsv"))) {
+            String[] fields = line.split("\t");
+            pids.put(fields[0], Long.parseLong(fields[4]));
+        }
+        Set<Long> workers = Set.of(pids.get("inference-service"), pids.get("inference-service-2"));
+
+        String credentials = "\"email\":\"workers@example.com\",\"password\":\"a long enough password\"";
+        assertEquals(201, post(ports[4], "/v1/users", "{" + credentials + ",\"displayName\":\"Workers\"}").statusCode());
+        HttpResponse<String> login = post(ports[4], "/v1/auth/token", "{" + credentials + "}");
+        assertEquals(200, login.statusCode(), login.body());
+        String token = login.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+
+        // small jobs until both instances have run one (3 partitions, keys are random job ids)
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < 40 && seen.size() < 2; i++) {
+            String id = submit(token, "[\"share " + i + "\"]");
+            seen.add(awaitJob(id, row -> row.status.equals("COMPLETED")).workerPid());
+        }
+        assertEquals(workers, seen, "both instances take jobs from inference.jobs.v1");
+
+        StringBuilder inputs = new StringBuilder("[");
+        for (int i = 0; i < 2000; i++) {
+            inputs.append(i == 0 ? "" : ",").append("\"failover input ").append(i).append(' ')
+                    .append(UUID.randomUUID()).append('"');
+        }
+        String id = submit(token, inputs.append(']').toString());
+        JobRow running = awaitJob(id, row -> row.status.equals("RUNNING") && row.done > 0);
+        assertTrue(running.done < 2000, "the job must still be running when its worker dies: " + running);
+        long victim = running.workerPid();
+        assertTrue(ProcessHandle.of(victim).orElseThrow().destroyForcibly());
+
+        JobRow finished = awaitJob(id, row -> row.status.equals("COMPLETED") || row.status.equals("FAILED"));
+        assertEquals("COMPLETED", finished.status, finished.toString());
+        assertEquals(2, finished.attempts, finished.toString());
+        assertEquals(2000, finished.done);
+        long survivor = workers.stream().filter(pid -> pid != victim).findFirst().orElseThrow();
+        assertEquals(survivor, finished.workerPid());
+        assertEquals(2000L * 384 * 4, finished.resultBytes);
+        try (Connection c = inferenceDb(); var query = c.prepareStatement("SELECT count(*) FROM outbox"
+                + " WHERE aggregate_id = ? AND event_type = 'dev.meridian.inference.job.completed.v1'")) {
+            query.setString(1, id);
+            try (ResultSet rs = query.executeQuery()) {
+                assertTrue(rs.next());
+                assertEquals(1, rs.getLong(1), "exactly one InferenceJobCompleted");
+            }
+        }
+    }
+
+    private record JobRow(String status, int done, int attempts, String worker, long resultBytes) {
+        long workerPid() {
+            return Long.parseLong(worker.substring(0, worker.indexOf('@')));
+        }
+    }
+
+    private String submit(String token, String inputs) throws Exception {
+        HttpResponse<String> job = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/jobs"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"embed_batch\",\"inputs\":" + inputs + "}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, job.statusCode(), job.body());
+        return job.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+    }
+
+    /** Polls the job's row in PostgreSQL (what every instance sees) until it satisfies the condition. */
+    private JobRow awaitJob(String id, java.util.function.Predicate<JobRow> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        JobRow row = null;
+        try (Connection c = inferenceDb(); var query = c.prepareStatement("SELECT status, done_count, attempts, worker,"
+                + " coalesce(length(result), 0) FROM jobs WHERE id = ?::uuid")) {
+            query.setString(1, id);
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = query.executeQuery()) {
+                    if (rs.next()) {
+                        row = new JobRow(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getString(4), rs.getLong(5));
+                        if (condition.test(row)) {
+                            return row;
+                        }
+                    }
+                }
+                TimeUnit.MILLISECONDS.sleep(50); // poll interval
+            }
+        }
+        throw new AssertionError("job " + id + " never got there; last seen " + row);
+    }
+
+    private Connection inferenceDb() throws Exception {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + ports[0] + "/meridian_inference",
+                "postgres", "postgres");
     }
 
     @Test
