@@ -42,6 +42,17 @@ class UserEventsTest {
         await().atMost(JobsTest.WAIT).until(() -> KafkaTopics.committedPast("inference-service", sent));
     }
 
+    /** An embedding as the gateway forwards it, naming the verified user. */
+    private static void embedAs(UUID user, String text) {
+        io.restassured.RestAssured.given().contentType(io.restassured.http.ContentType.JSON).header("X-User-Id", user)
+                .body(Map.of("input", text, "model", JobsTest.FP32)).post("/v1/embeddings").then().statusCode(200);
+    }
+
+    private static double fp32Cache(String result) {
+        return InferenceApi.metric("meridian_inference_cache_requests_total", "result=\"" + result + "\"",
+                "version=\"fp32\"");
+    }
+
     static Map<String, Object> jobOf(int items) {
         return Map.of("type", "embed_batch", "inputs", Collections.nCopies(items, "quota item"));
     }
@@ -98,8 +109,17 @@ class UserEventsTest {
         as(user).body(Map.of("documents", List.of(Map.of("id", "d1", "text", "Dear diary, today I was sad."))))
                 .post("/v1/collections/diary/documents").then().statusCode(200);
         CollectionsTest.search(user, "diary", Map.of("query", "feelings")).then().body("data", hasSize(1));
+        String text = "something only this user ever wrote " + UUID.randomUUID();
+        embedAs(user, text);
+        double hits = fp32Cache("hit");
+        embedAs(user, text);
+        assertEquals(hits + 1, fp32Cache("hit"));
 
         publishAndAwait(new UserErased(user, Instant.now()));
+        // their cached vectors went too: the same text is a miss again
+        double misses = fp32Cache("miss");
+        embedAs(UUID.randomUUID(), text);
+        assertEquals(misses + 1, fp32Cache("miss"));
         as(admin, "user", "admin").get("/v1/collections?owner=" + user).then().statusCode(200).body("data", hasSize(0));
         as(user).get("/v1/collections/diary").then().statusCode(404);
         CollectionsTest.search(user, "diary", Map.of("query", "feelings")).then().statusCode(404);

@@ -60,7 +60,7 @@ public class EmbeddingResource {
         boolean truncate = Boolean.TRUE.equals(request.truncate());
         boolean list = request.input().isArray() && !request.input().get(0).isIntegralNumber();
         return embeddings.embed(model, inputs, truncate, i -> list ? "input[" + i + "]" : "input",
-                        Priority.INTERACTIVE)
+                        Priority.INTERACTIVE, gatewayUser)
                 .map(result -> respond(result, base64));
     }
 

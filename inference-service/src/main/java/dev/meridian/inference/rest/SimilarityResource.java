@@ -56,7 +56,7 @@ public class SimilarityResource {
         }
         List<Input> inputs = inputs(request.source(), "source", request.candidates(), "candidates");
         return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
-                        i -> i == 0 ? "source" : "candidates[" + (i - 1) + "]", Priority.INTERACTIVE)
+                        i -> i == 0 ? "source" : "candidates[" + (i - 1) + "]", Priority.INTERACTIVE, user)
                 .map(result -> {
                     float[] source = result.vectors().get(0);
                     List<Score> scores = new ArrayList<>();
@@ -78,7 +78,7 @@ public class SimilarityResource {
         }
         List<Input> inputs = inputs(request.input(), "input", request.labels(), "labels");
         return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
-                        i -> i == 0 ? "input" : "labels[" + (i - 1) + "]", Priority.INTERACTIVE)
+                        i -> i == 0 ? "input" : "labels[" + (i - 1) + "]", Priority.INTERACTIVE, user)
                 .map(result -> {
                     float[] text = result.vectors().get(0);
                     int n = request.labels().size();

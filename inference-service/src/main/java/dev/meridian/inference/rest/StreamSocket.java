@@ -77,7 +77,8 @@ public class StreamSocket {
             String model = request.path("model").isTextual() ? request.get("model").textValue() : null;
             String endUser = connection.handshakeRequest().header(EmbeddingResource.USER_HEADER);
             embeddings.embed(models.resolve(model, endUser), List.of(new Input(input.textValue(), null)),
-                            request.path("truncate").asBoolean(false), i -> "input", Priority.INTERACTIVE)
+                            request.path("truncate").asBoolean(false), i -> "input", Priority.INTERACTIVE,
+                            endUser)
                     .map(result -> answer(requestId).put("object", "embedding")
                             .put("model", result.model().qualifiedName())
                             .set("embedding", json.valueToTree(result.vectors().get(0))))

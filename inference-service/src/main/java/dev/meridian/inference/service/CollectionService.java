@@ -133,10 +133,11 @@ public class CollectionService {
     /** Embeds documents for a collection, in order; errors name the field through {@code param}. */
     public Uni<List<float[]>> embed(DocumentCollection collection, List<DocumentInput> docs, boolean truncate,
                                     Priority priority, IntFunction<String> param) {
+        String owner = collection.userId.toString();
         ModelVersion model = models.resolve(collection.qualifiedModel());
         List<EmbeddingService.Input> inputs = docs.stream().map(doc -> new EmbeddingService.Input(doc.text(), null))
                 .toList();
-        return embeddings.embed(model, inputs, truncate, param, priority).map(EmbeddingService.Embeddings::vectors);
+        return embeddings.embed(model, inputs, truncate, param, priority, owner).map(EmbeddingService.Embeddings::vectors);
     }
 
     /**

@@ -3,7 +3,10 @@ package dev.meridian.inference.service;
 import dev.meridian.inference.config.InferenceConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
+import io.quarkus.redis.datasource.set.ReactiveSetCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -11,10 +14,12 @@ import org.jboss.logging.Logger;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Vectors in Redis, one key per input: a hash of model id, version and the exact token ids the model sees (so text
@@ -27,11 +32,15 @@ public class EmbeddingCache {
     private static final Logger LOG = Logger.getLogger(EmbeddingCache.class);
 
     private final ReactiveValueCommands<String, byte[]> values;
+    private final ReactiveSetCommands<String, String> sets;
+    private final ReactiveKeyCommands<String> keys;
     private final InferenceConfig.Cache config;
     private final MeterRegistry meters;
 
     public EmbeddingCache(ReactiveRedisDataSource redis, InferenceConfig config, MeterRegistry meters) {
         this.values = redis.value(byte[].class);
+        this.sets = redis.set(String.class);
+        this.keys = redis.key();
         this.config = config.cache();
         this.meters = meters;
     }
@@ -96,6 +105,45 @@ public class EmbeddingCache {
                     LOG.debugf("embedding cache write skipped: %s", e.toString());
                     return null;
                 });
+    }
+
+    /**
+     * Records that these entries hold the user's inputs (a set per user, living as long as its newest entry), so
+     * erasing the user can delete them. Best effort like every cache write; no user, nothing recorded.
+     */
+    public Uni<Void> remember(String owner, List<String> entries) {
+        if (!config.enabled() || owner == null || entries.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String set = ownerKey(owner);
+        return sets.sadd(set, entries.toArray(String[]::new))
+                .flatMap(added -> keys.expire(set, config.ttl().toSeconds()))
+                .ifNoItem().after(config.timeout()).fail()
+                .replaceWithVoid()
+                .onFailure().recoverWithItem(e -> {
+                    LOG.debugf("embedding cache owner record skipped: %s", e.toString());
+                    return null;
+                });
+    }
+
+    /** Deletes every entry recorded for the user, and the record. Entries other users share are simply recomputed. */
+    public Uni<Integer> forget(String owner) {
+        String set = ownerKey(owner);
+        return sets.smembers(set).flatMap(entries -> {
+            List<String> all = new ArrayList<>(entries);
+            all.add(set);
+            List<List<String>> chunks = new ArrayList<>();
+            for (int i = 0; i < all.size(); i += 1000) { // keep each DEL short: Redis runs one command at a time
+                chunks.add(all.subList(i, Math.min(all.size(), i + 1000)));
+            }
+            return Multi.createFrom().iterable(chunks)
+                    .onItem().transformToUniAndConcatenate(chunk -> keys.del(chunk.toArray(String[]::new)))
+                    .collect().with(Collectors.summingInt(Integer::intValue));
+        });
+    }
+
+    private static String ownerKey(String owner) {
+        return "meridian:emb-owner:v1:" + owner;
     }
 
     private void count(ModelVersion model, String result, int n) {

@@ -48,9 +48,13 @@ public class EmbeddingService {
     public record Embeddings(ModelVersion model, List<float[]> vectors, int promptTokens, List<Integer> truncated) {
     }
 
-    /** @param paramName the request field each input came from (named in errors), by input position */
+    /**
+     * @param paramName the request field each input came from (named in errors), by input position
+     * @param owner     the user the inputs belong to, if known: their cache entries are recorded so that erasing the
+     *                  user removes them
+     */
     public Uni<Embeddings> embed(ModelVersion model, List<Input> inputs, boolean truncate, IntFunction<String> paramName,
-                                 Priority priority) {
+                                 Priority priority, String owner) {
         Context context = Vertx.currentContext();
         Executor back = context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
         long chars = inputs.stream().mapToLong(Input::size).sum();
@@ -58,7 +62,7 @@ public class EmbeddingService {
         if (chars > INLINE_TOKENIZE_CHARS) {
             tokens = tokens.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).emitOn(back);
         }
-        return tokens.flatMap(tokenized -> vectors(model, tokenized, priority, back)
+        return tokens.flatMap(tokenized -> vectors(model, tokenized, priority, owner, back)
                 .map(vectors -> {
                     int promptTokens = 0;
                     List<Integer> truncated = new ArrayList<>();
@@ -86,7 +90,7 @@ public class EmbeddingService {
     }
 
     private Uni<List<float[]>> vectors(ModelVersion model, List<ModelTokenizer.Tokens> tokens, Priority priority,
-                                       Executor back) {
+                                       String owner, Executor back) {
         // Identical inputs within one request are computed once too.
         Map<String, long[]> unique = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>(tokens.size());
@@ -95,7 +99,9 @@ public class EmbeddingService {
             keys.add(key);
             unique.putIfAbsent(key, t.ids());
         }
-        return cache.getAll(model, new ArrayList<>(unique.keySet())).flatMap(hits -> {
+        List<String> uniqueKeys = new ArrayList<>(unique.keySet());
+        return Uni.combine().all().unis(cache.getAll(model, uniqueKeys), cache.remember(owner, uniqueKeys))
+                .with((hits, ignored) -> hits).flatMap(hits -> {
             Map<String, float[]> found = new HashMap<>(hits);
             Map<String, Flight> joined = new HashMap<>();
             Map<String, Flight> owned = new LinkedHashMap<>();

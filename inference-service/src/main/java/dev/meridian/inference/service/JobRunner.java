@@ -152,7 +152,7 @@ public class JobRunner {
                 : inputs.inputs().subList(offset, end).stream()).map(text -> new Input(text, null)).toList();
         return embeddings.embed(model, batch, inputs.truncate(),
                         i -> documents ? "documents[" + (offset + i) + "].text" : "inputs[" + (offset + i) + "]",
-                        Priority.BACKGROUND)
+                        Priority.BACKGROUND, job.userId.toString())
                 .flatMap(done -> sink.accept().apply(offset, done.vectors()))
                 .flatMap(ignored -> Panache.withTransaction(() -> jobs.recordProgress(job.id, end)))
                 .flatMap(updated -> {

@@ -33,9 +33,11 @@ public class UserEventService {
     private final ProcessedEventRepository processed;
     private final JobRepository jobs;
     private final CollectionService collections;
+    private final EmbeddingCache cache;
 
     public UserEventService(UserProfileRepository profiles, ProcessedEventRepository processed, JobRepository jobs,
-                            CollectionService collections) {
+                            CollectionService collections, EmbeddingCache cache) {
+        this.cache = cache;
         this.profiles = profiles;
         this.processed = processed;
         this.jobs = jobs;
@@ -52,7 +54,21 @@ public class UserEventService {
             record.eventId = eventId;
             record.processedAt = Instant.now();
             return processed.persist(record).flatMap(ignored -> effect(event.data()));
-        }));
+        })).call(() -> event.data() instanceof UserErased erased ? forgetCached(erased.userId())
+                : Uni.createFrom().voidItem());
+    }
+
+    /**
+     * After the rows are gone: the user's cached vectors. Best effort, as the cache is: if Redis is down they expire
+     * with the cache TTL instead, which is then the longest they outlive the erasure.
+     */
+    private Uni<Void> forgetCached(UUID userId) {
+        return cache.forget(userId.toString())
+                .invoke(deleted -> LOG.infof("user %s erased: %d cache keys deleted", userId, deleted))
+                .onFailure().invoke(e -> LOG.warnf("user %s erased, but their cached vectors stay until they expire: %s",
+                        userId, e.toString()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
     }
 
     private Uni<Void> effect(MeridianEvent data) {
@@ -87,7 +103,7 @@ public class UserEventService {
 
     /**
      * Everything of the user's goes: jobs with their inputs and results, collections with their documents. The
-     * tombstone keeps them gone. Cached vectors are keyed by content, not user, and expire with the cache's TTL.
+     * tombstone keeps them gone.
      */
     private Uni<Void> erase(UUID userId) {
         return jobs.deleteAllOf(userId).flatMap(deletedJobs -> collections.eraseAllOf(userId).flatMap(deleted -> {
