@@ -169,9 +169,10 @@ class PlatformScriptTest {
     /**
      * Two inference-service instances share the job topic as one consumer group; killing the one running a job (no
      * shutdown, like a crash) loses nothing: the other picks the job up, runs it again and it completes exactly once.
+     * Then the user erases their account at user-service, and inference-service deletes their jobs and collections.
      */
     @Test
-    void twoInferenceInstancesShareJobsAndAKilledWorkersJobFinishesOnce() throws Exception {
+    void twoInferenceInstancesShareJobsAKilledWorkersJobFinishesOnceAndErasureLeavesNothing() throws Exception {
         Result up = platform("up", "--detach", "--no-build", "--inference-instances=2");
         assertEquals(0, up.exitCode, up.output);
         assertTrue(up.output.lines().anyMatch(l -> l.startsWith("inference-service-2 ") && l.contains(" ready ")),
@@ -196,6 +197,10 @@ class PlatformScriptTest {
             seen.add(awaitJob(id, row -> row.status.equals("COMPLETED")).workerPid());
         }
         assertEquals(workers, seen, "both instances take jobs from inference.jobs.v1");
+        assertEquals(201, send(token, "POST", "/v1/collections", "{\"name\":\"notes\"}").statusCode());
+        HttpResponse<String> stored = send(token, "POST", "/v1/collections/notes/documents",
+                "{\"documents\":[{\"id\":\"n1\",\"text\":\"my private note\"}]}");
+        assertEquals(200, stored.statusCode(), stored.body());
 
         StringBuilder inputs = new StringBuilder("[");
         for (int i = 0; i < 2000; i++) {
@@ -223,6 +228,34 @@ class PlatformScriptTest {
                 assertEquals(1, rs.getLong(1), "exactly one InferenceJobCompleted");
             }
         }
+
+        // GDPR erasure at user-service reaches inference-service over users.v1: nothing of the user's is left
+        String user = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8)
+                .replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+        assertEquals(204, send(token, "DELETE", "/v1/users/me", "{\"password\":\"a long enough password\"}").statusCode());
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        String left = "";
+        try (Connection c = inferenceDb(); var query = c.prepareStatement("SELECT (SELECT count(*) FROM jobs WHERE"
+                + " user_id = ?::uuid) || ' jobs, ' || (SELECT count(*) FROM collections WHERE user_id = ?::uuid)"
+                + " || ' collections, ' || (SELECT count(*) FROM documents d LEFT JOIN collections c ON"
+                + " c.id = d.collection_id WHERE c.id IS NULL) || ' orphaned documents'")) {
+            query.setString(1, user);
+            query.setString(2, user);
+            while (System.nanoTime() < deadline && !left.startsWith("0 jobs, 0 collections, 0")) {
+                TimeUnit.MILLISECONDS.sleep(100); // poll interval
+                try (ResultSet rs = query.executeQuery()) {
+                    rs.next();
+                    left = rs.getString(1);
+                }
+            }
+        }
+        assertEquals("0 jobs, 0 collections, 0 orphaned documents", left);
+    }
+
+    private HttpResponse<String> send(String token, String method, String path, String json) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4] + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private record JobRow(String status, int done, int attempts, String worker, long resultBytes) {
@@ -232,11 +265,7 @@ class PlatformScriptTest {
     }
 
     private String submit(String token, String inputs) throws Exception {
-        HttpResponse<String> job = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/jobs"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"embed_batch\",\"inputs\":" + inputs + "}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> job = send(token, "POST", "/v1/jobs", "{\"type\":\"embed_batch\",\"inputs\":" + inputs + "}");
         assertEquals(202, job.statusCode(), job.body());
         return job.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
     }
