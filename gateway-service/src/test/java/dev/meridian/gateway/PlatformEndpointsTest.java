@@ -24,6 +24,25 @@ class PlatformEndpointsTest {
     }
 
     @Test
+    void browsersFromAConfiguredOriginMayCallAndReadTheGatewaysHeadersOthersMayNot() {
+        given().header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type")
+                .when().options("/v1/embeddings")
+                .then().statusCode(200)
+                .header("Access-Control-Allow-Origin", "https://app.example.com")
+                .header("Access-Control-Allow-Methods", org.hamcrest.Matchers.containsString("POST"))
+                .header("Access-Control-Allow-Headers", org.hamcrest.Matchers.containsStringIgnoringCase("authorization"));
+        given().header("Origin", "https://app.example.com").when().get("/q/health/live")
+                .then().statusCode(200)
+                .header("Access-Control-Allow-Origin", "https://app.example.com")
+                .header("Access-Control-Expose-Headers", org.hamcrest.Matchers.containsString("RateLimit"));
+
+        given().header("Origin", "https://evil.example").header("Access-Control-Request-Method", "POST")
+                .when().options("/v1/embeddings")
+                .then().statusCode(403).header("Access-Control-Allow-Origin", org.hamcrest.Matchers.nullValue());
+    }
+
+    @Test
     void livenessIsUp() {
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
