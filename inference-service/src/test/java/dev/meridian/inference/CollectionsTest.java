@@ -4,7 +4,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import io.smallrye.jwt.build.Jwt;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 import static dev.meridian.inference.JobsTest.as;
@@ -58,9 +56,7 @@ class CollectionsTest {
             "volcano", "molten rock came out of the mountain");
 
     static RequestSpecification asTier(UUID user, String tier) {
-        String token = Jwt.issuer("https://meridian.dev/user-service").subject(user.toString()).audience("meridian")
-                .groups(Set.of("user")).claim("tier", tier).jws().keyId("test-key").sign();
-        return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+        return given().header("Authorization", "Bearer " + JobsTest.tokenOfTier(user, tier)).contentType(ContentType.JSON);
     }
 
     static void create(UUID user, String name) {

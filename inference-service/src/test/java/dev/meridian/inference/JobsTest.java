@@ -54,8 +54,12 @@ class JobsTest {
 
     /** An access token as user-service issues them, signed by the test key the service trusts. */
     static String token(UUID user, String... roles) {
+        return tokenOfTier(user, "free", roles);
+    }
+
+    static String tokenOfTier(UUID user, String tier, String... roles) {
         return Jwt.issuer("https://meridian.dev/user-service").subject(user.toString()).audience("meridian")
-                .groups(Set.of(roles.length == 0 ? new String[]{"user"} : roles)).claim("tier", "free")
+                .groups(Set.of(roles.length == 0 ? new String[]{"user"} : roles)).claim("tier", tier)
                 .jws().keyId("test-key").sign();
     }
 

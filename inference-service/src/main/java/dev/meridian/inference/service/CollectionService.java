@@ -162,8 +162,7 @@ public class CollectionService {
                                             + collection.documentCount + " documents; " + added + " more would exceed"
                                             + " the " + limits.tier() + " tier's " + limit, null);
                                 }
-                                Map<String, Document> byId = new HashMap<>();
-                                existing.forEach(doc -> byId.put(doc.docId, doc));
+                                Map<String, Document> byId = byDocId(existing);
                                 Instant now = Instant.now();
                                 List<Document> fresh = new ArrayList<>();
                                 for (int i = 0; i < docs.size(); i++) {
@@ -235,8 +234,7 @@ public class CollectionService {
                 .flatMap(hits -> hits.isEmpty() ? Uni.createFrom().item(List.<SearchHit>of())
                         : Panache.withSession(() -> documents.findAll(collection.id,
                                 hits.stream().map(CollectionIndex.Hit::id).toList())).map(found -> {
-                            Map<String, Document> byId = new HashMap<>();
-                            found.forEach(doc -> byId.put(doc.docId, doc));
+                            Map<String, Document> byId = byDocId(found);
                             List<SearchHit> result = new ArrayList<>(hits.size());
                             for (CollectionIndex.Hit hit : hits) {
                                 Document doc = byId.get(hit.id());
@@ -312,6 +310,12 @@ public class CollectionService {
             }
         });
         return filter;
+    }
+
+    private static Map<String, Document> byDocId(List<Document> docs) {
+        Map<String, Document> byId = new HashMap<>();
+        docs.forEach(doc -> byId.put(doc.docId, doc));
+        return byId;
     }
 
     private String write(Map<String, Object> metadata) {

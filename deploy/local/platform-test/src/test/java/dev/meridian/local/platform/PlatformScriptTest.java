@@ -48,8 +48,7 @@ class PlatformScriptTest {
 
     /** ports[6] and ports[6] + 1 both free: room for a second inference-service instance. */
     private static int[] withInferencePair(int[] ports) {
-        while (Ports.accepts(ports[6] + 1) || java.util.Arrays.stream(ports).anyMatch(p -> p == ports[6] + 1)
-                || !bindable(ports[6] + 1)) {
+        while (java.util.Arrays.stream(ports).anyMatch(p -> p == ports[6] + 1) || !bindable(ports[6] + 1)) {
             ports[6] = Ports.free(1)[0];
         }
         return ports;
@@ -100,10 +99,7 @@ class PlatformScriptTest {
         assertEquals(200, me.statusCode(), me.body());
         assertTrue(me.body().contains("platform-test@example.com"), me.body());
         // an API key works as a bearer credential at the gateway (exchanged with user-service for a JWT)
-        HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/users/me/api-keys"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"sdk\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> created = send(token, "POST", "/v1/users/me/api-keys", "{\"name\":\"sdk\"}");
         assertEquals(201, created.statusCode(), created.body());
         String apiKey = created.body().replaceAll(".*\"key\":\"([^\"]+)\".*", "$1");
         HttpResponse<String> withKey = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -111,21 +107,13 @@ class PlatformScriptTest {
                 .header("Authorization", "Bearer " + apiKey).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, withKey.statusCode(), withKey.body());
         // what an OpenAI SDK does with baseURL = gateway /v1 and the Meridian key: embeddings from inference-service
-        HttpResponse<String> embedded = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/embeddings"))
-                .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"all-minilm-l6-v2\",\"input\":\"hello platform\",\"encoding_format\":\"base64\"}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> embedded = send(apiKey, "POST", "/v1/embeddings",
+                "{\"model\":\"all-minilm-l6-v2\",\"input\":\"hello platform\",\"encoding_format\":\"base64\"}");
         assertEquals(200, embedded.statusCode(), embedded.body());
         String vector = embedded.body().replaceAll(".*\"embedding\":\"([^\"]+)\".*", "$1");
         assertEquals(384 * 4, java.util.Base64.getDecoder().decode(vector).length, embedded.body());
         // an async job: accepted by inference-service (which verifies the token itself), run by its Kafka worker
-        HttpResponse<String> job = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + ports[4] + "/v1/jobs"))
-                .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"embed_batch\",\"inputs\":[\"a\",\"b\"]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> job = send(apiKey, "POST", "/v1/jobs", "{\"type\":\"embed_batch\",\"inputs\":[\"a\",\"b\"]}");
         assertEquals(202, job.statusCode(), job.body());
         String jobId = job.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
         HttpRequest jobStatus = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4] + "/v1/jobs/" + jobId))
@@ -252,6 +240,7 @@ class PlatformScriptTest {
         assertEquals("0 jobs, 0 collections, 0 orphaned documents", left);
     }
 
+    /** A JSON request through the gateway with a bearer credential (access token or API key). */
     private HttpResponse<String> send(String token, String method, String path, String json) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4] + path))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
