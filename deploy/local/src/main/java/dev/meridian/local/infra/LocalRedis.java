@@ -59,15 +59,15 @@ public final class LocalRedis implements LocalServer {
         Files.createDirectories(dataDir);
         Files.createDirectories(logFile.getParent());
         String executable = ExecutableProvider.newJarResourceProvider().get().getAbsolutePath();
-        process = new ProcessBuilder(executable,
+        // extracted afresh on every start, while PostgreSQL and Kafka may be forking in parallel
+        process = Processes.startFreshExecutable(new ProcessBuilder(executable,
                 "--bind", "127.0.0.1",
                 "--port", Integer.toString(port),
                 "--dir", dataDir.toAbsolutePath().toString(),
                 "--appendonly", throwaway ? "no" : "yes",
                 "--daemonize", "no")
                 .redirectErrorStream(true)
-                .redirectOutput(Redirect.appendTo(logFile.toFile()))
-                .start();
+                .redirectOutput(Redirect.appendTo(logFile.toFile())));
         try {
             Readiness.await("Redis on port " + port, Duration.ofSeconds(30), this::isReady, process);
         } catch (RuntimeException e) {

@@ -10,10 +10,37 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Child processes of the launcher and the test resources: stopping them, and reading what they logged. */
+/** Child processes of the launcher and the test resources: starting and stopping them, reading what they logged. */
 public final class Processes {
 
+    /** How often a start that hit "Text file busy" is tried again, 50 ms apart. */
+    private static final int BUSY_RETRIES = 20;
+
     private Processes() {
+    }
+
+    /**
+     * Starts a program this JVM has just written to disk (an extracted binary). If another thread forks a child while
+     * the file is still open for writing, that child holds the descriptor until it execs, and executing the file
+     * meanwhile fails with ETXTBSY ("error=26, Text file busy", JDK-8068370). The window is a few milliseconds, so the
+     * start is tried again briefly; any other failure is thrown at once.
+     */
+    public static Process startFreshExecutable(ProcessBuilder builder) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return builder.start();
+            } catch (IOException e) {
+                if (attempt >= BUSY_RETRIES || e.getMessage() == null || !e.getMessage().contains("error=26")) {
+                    throw e;
+                }
+                try {
+                    TimeUnit.MILLISECONDS.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** SIGTERM, then SIGKILL if the process has not exited within {@code grace}. */
