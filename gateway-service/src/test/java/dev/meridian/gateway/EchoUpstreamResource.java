@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real local upstream for the gateway's tests: echoes what reached it (method, path, query, headers, body) as JSON,
  * serves a JWKS for a key pair the tests sign with, exchanges one API key for tokens like user-service, and answers
- * /slow after 3 s. Both upstreams point here (inference also lists a dead instance first).
+ * /slow after 3 s; /flaky fails every other call, /broken until healed. Upstreams point here (inference also lists a
+ * dead instance first; "pair" also a sick one that answers 503 to everything).
  */
 public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager {
 
@@ -28,6 +29,12 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
     static volatile int exchanges;
     /** /flaky answers 503 to every other request. */
     static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
+    /** /broken answers 503 until healed. */
+    static final java.util.concurrent.atomic.AtomicInteger brokenCalls = new java.util.concurrent.atomic.AtomicInteger();
+    static volatile boolean brokenHealed;
+    /** The second instance of upstream "pair", which answers 503 to everything. */
+    static final java.util.concurrent.atomic.AtomicInteger sickCalls = new java.util.concurrent.atomic.AtomicInteger();
+    static int sickPort;
     /** The one API key the fake token endpoint accepts; tokens it mints carry these ids. */
     static final String API_KEY = "mk_" + "k".repeat(43);
     static final String API_KEY_USER = java.util.UUID.randomUUID().toString();
@@ -90,8 +97,14 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                 }
                 if (request.path().equals("/flaky")) {
                     int call = flakyCalls.incrementAndGet();
-                    request.body().onSuccess(ignored -> request.response().setStatusCode(call % 2 == 1 ? 503 : 200)
-                            .end("call " + call));
+                    request.body().onSuccess(body -> request.response().setStatusCode(call % 2 == 1 ? 503 : 200)
+                            .end("call " + call + " body=" + body));
+                    return;
+                }
+                if (request.path().equals("/broken")) {
+                    brokenCalls.incrementAndGet();
+                    request.body().onSuccess(ignored -> request.response().setStatusCode(brokenHealed ? 200 : 503)
+                            .end(brokenHealed ? "healed" : "broken"));
                     return;
                 }
                 if (request.path().equals("/slow")) {
@@ -113,6 +126,11 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                 });
             });
             server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            sickPort = Ports.free();
+            vertx.createHttpServer().requestHandler(request -> {
+                sickCalls.incrementAndGet();
+                request.response().setStatusCode(503).end("sick");
+            }).listen(sickPort, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             String base = "http://127.0.0.1:" + port;
             // inference lists a dead instance first: requests must still all succeed
             return Map.ofEntries(
@@ -126,8 +144,31 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                     Map.entry("meridian.gateway.routes.slow.auth", "public"),
                     Map.entry("meridian.gateway.routes.slow.timeout", "PT0.5S"),
                     Map.entry("meridian.gateway.routes.flaky.path", "/flaky"),
-                    Map.entry("meridian.gateway.routes.flaky.upstream", "users"),
-                    Map.entry("meridian.gateway.routes.flaky.auth", "public"));
+                    Map.entry("meridian.gateway.routes.flaky.upstream", "flaky"),
+                    Map.entry("meridian.gateway.routes.flaky.auth", "public"),
+                    Map.entry("quarkus.stork.flaky.service-discovery.type", "static"),
+                    Map.entry("quarkus.stork.flaky.service-discovery.address-list", "127.0.0.1:" + port),
+                    Map.entry("meridian.gateway.routes.broken.path", "/broken"),
+                    Map.entry("meridian.gateway.routes.broken.upstream", "broken"),
+                    Map.entry("meridian.gateway.routes.broken.auth", "public"),
+                    Map.entry("quarkus.stork.broken.service-discovery.type", "static"),
+                    Map.entry("quarkus.stork.broken.service-discovery.address-list", "127.0.0.1:" + port),
+                    // round robin (Stork's default) keeps sending to the sick instance: only ejection stops that
+                    Map.entry("meridian.gateway.routes.pair.path", "/v1/pair"),
+                    Map.entry("meridian.gateway.routes.pair.upstream", "pair"),
+                    Map.entry("meridian.gateway.routes.pair.auth", "public"),
+                    Map.entry("quarkus.stork.pair.service-discovery.type", "static"),
+                    Map.entry("quarkus.stork.pair.service-discovery.address-list",
+                            "127.0.0.1:" + sickPort + ",127.0.0.1:" + port),
+                    Map.entry("meridian.gateway.routes.fallback-local.path", "/v1/fallback/local"),
+                    Map.entry("meridian.gateway.routes.fallback-local.upstream", "users"),
+                    Map.entry("meridian.gateway.routes.fallback-local.auth", "public"),
+                    Map.entry("meridian.gateway.routes.fallback-local.rate-limit-policy", "accuracy"),
+                    Map.entry("meridian.gateway.routes.fallback-local.on-redis-failure", "local"),
+                    Map.entry("meridian.gateway.routes.fallback-closed.path", "/v1/fallback/closed"),
+                    Map.entry("meridian.gateway.routes.fallback-closed.upstream", "users"),
+                    Map.entry("meridian.gateway.routes.fallback-closed.auth", "public"),
+                    Map.entry("meridian.gateway.routes.fallback-closed.on-redis-failure", "closed"));
         } catch (Exception e) {
             throw new IllegalStateException("could not start the echo upstream", e);
         }

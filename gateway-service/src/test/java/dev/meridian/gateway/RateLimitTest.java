@@ -138,9 +138,11 @@ class RateLimitTest {
     }
 
     @Test
-    void redisOutageFailsOpenQuicklyAndRecovers() throws Exception {
+    void redisOutageFailsOpenClosedOrToALocalShareAsEachRouteChoseAndRecovers() throws Exception {
         String token = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString()));
         given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200);
+        // a route with its own policy uses it whoever calls
+        given().get("/v1/fallback/local").then().statusCode(200).header("RateLimit-Policy", "50;w=1;burst=50");
         localRedis.close();
         try {
             long start = System.nanoTime();
@@ -148,6 +150,28 @@ class RateLimitTest {
                     .body("path", equalTo("/v1/users/me"));
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(millis < 2000, "a Redis outage stalled the request for " + millis + " ms");
+
+            given().get("/v1/fallback/closed").then().statusCode(503).contentType("application/problem+json")
+                    .header("Retry-After", "1");
+
+            // tests run two gateway instances on paper: this one admits half of 50/s, burst 50
+            long localStart = System.nanoTime();
+            int admitted = 0;
+            int refused = 0;
+            for (int i = 0; i < 60; i++) {
+                Response response = given().get("/v1/fallback/local");
+                if (response.statusCode() == 200) {
+                    admitted++;
+                } else {
+                    assertEquals(429, response.statusCode());
+                    assertNotNull(response.header("Retry-After"));
+                    assertEquals("25;w=1;burst=25", response.header("RateLimit-Policy"));
+                    refused++;
+                }
+            }
+            double elapsed = (System.nanoTime() - localStart) / 1e9;
+            assertTrue(admitted >= 25 && admitted <= 25 + 25 * elapsed + 1, admitted + " admitted in " + elapsed + " s");
+            assertTrue(refused > 0, "the local share refused nothing in " + elapsed + " s");
         } finally {
             localRedis.start();
         }

@@ -22,6 +22,10 @@ public interface GatewayConfig {
 
     RateLimits rateLimits();
 
+    Resilience resilience();
+
+    Cache cache();
+
     interface Route {
         /** A path prefix ({@code /v1/users}) that also matches everything below it, or an exact path. */
         String path();
@@ -43,6 +47,20 @@ public interface GatewayConfig {
 
         @WithDefault("true")
         boolean rateLimited();
+
+        /** A policy for every caller of this route (keyed by user, else client IP) instead of the caller's tier's. */
+        Optional<String> rateLimitPolicy();
+
+        /** Overrides {@link RateLimits#onRedisFailure()} for this route. */
+        Optional<FailureMode> onRedisFailure();
+
+        /** Retries of a failed (502/503/504 or unreachable) request that may be repeated safely. */
+        @WithDefault("2")
+        int retries();
+
+        /** GET/HEAD answers are cached as the upstream's Cache-Control allows. */
+        @WithDefault("false")
+        boolean cache();
     }
 
     enum Auth { PUBLIC, AUTHENTICATED, ADMIN }
@@ -61,9 +79,13 @@ public interface GatewayConfig {
         @WithDefault("PT0.05S")
         Duration redisTimeout();
 
-        /** open: let the request through; closed: 503. */
+        /** open: let the request through; closed: 503; local: an in-memory limiter at limit / gateway-instances. */
         @WithDefault("open")
         FailureMode onRedisFailure();
+
+        /** How many gateway instances share the limits; the local fallback gives each one its share. */
+        @WithDefault("1")
+        int gatewayInstances();
     }
 
     interface Policy {
@@ -81,7 +103,53 @@ public interface GatewayConfig {
         Optional<Integer> burst();
     }
 
-    enum FailureMode { OPEN, CLOSED }
+    enum FailureMode { OPEN, CLOSED, LOCAL }
+
+    interface Resilience {
+        /** Per upstream: the breaker opens when this share of the last {@link #breakerWindow()} requests failed. */
+        @WithDefault("0.5")
+        double breakerFailureRatio();
+
+        @WithDefault("20")
+        int breakerWindow();
+
+        /** How long an open breaker refuses before letting a trial request through. */
+        @WithDefault("PT5S")
+        Duration breakerDelay();
+
+        /** An instance that fails this many times in a row is left out of load balancing for the cool-down. */
+        @WithDefault("3")
+        int ejectAfterFailures();
+
+        @WithDefault("PT10S")
+        Duration ejectionCoolDown();
+
+        /** POSTs with an Idempotency-Key and a body up to this size are buffered so they can be retried. */
+        @WithDefault("65536")
+        int replayableBodyLimit();
+    }
+
+    interface Cache {
+        /** In-process tier, in front of Redis; bounded by the bytes of the bodies it holds. */
+        @WithDefault("67108864")
+        long localMaxBytes();
+
+        /** The in-process copy is re-read from Redis at least this often, so a purge reaches every instance. */
+        @WithDefault("PT5S")
+        Duration localTtl();
+
+        /** Larger answers (or ones without Content-Length) pass through uncached. */
+        @WithDefault("1048576")
+        int maxBodySize();
+
+        /** Longest freshness the gateway grants, whatever the upstream says. */
+        @WithDefault("PT1H")
+        Duration maxTtl();
+
+        /** How long past freshness an entry may still be served when the upstream fails, unless it says otherwise. */
+        @WithDefault("PT5M")
+        Duration staleIfError();
+    }
 
     interface Jwt {
         String jwksUrl();

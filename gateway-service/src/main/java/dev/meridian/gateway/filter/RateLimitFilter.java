@@ -2,6 +2,7 @@ package dev.meridian.gateway.filter;
 
 import dev.meridian.gateway.config.GatewayConfig;
 import dev.meridian.gateway.service.EdgeTokenVerifier.Identity;
+import dev.meridian.gateway.service.LocalRateLimiter;
 import dev.meridian.gateway.service.RateLimiter;
 import dev.meridian.gateway.service.RouteTable;
 import io.smallrye.mutiny.Uni;
@@ -9,9 +10,12 @@ import io.vertx.core.MultiMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * Per-user (by tier) or per-client-IP (anonymous) rate limits with IETF draft RateLimit headers; 429 with
- * Retry-After when over. When Redis cannot answer within its timeout the configured failure mode decides.
+ * Retry-After when over. A route may name its own policy. When Redis cannot answer within its timeout the route's
+ * failure mode decides: let through, refuse with 503, or limit in this process at this instance's share.
  */
 @ApplicationScoped
 public class RateLimitFilter {
@@ -21,11 +25,16 @@ public class RateLimitFilter {
     private static final Logger LOG = Logger.getLogger(RateLimitFilter.class);
 
     private final RateLimiter limiter;
+    private final LocalRateLimiter localLimiter;
     private final GatewayConfig.RateLimits config;
+    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - 20_000_000_000L);
 
-    public RateLimitFilter(RateLimiter limiter, GatewayConfig config) {
+    public RateLimitFilter(RateLimiter limiter, LocalRateLimiter localLimiter, GatewayConfig config, RouteTable routes) {
         this.limiter = limiter;
+        this.localLimiter = localLimiter;
         this.config = config.rateLimits();
+        // a route naming a policy that does not exist fails the start, not its first request
+        routes.all().forEach(route -> route.rateLimitPolicy().ifPresent(limiter::policy));
     }
 
     /** Adds the RateLimit headers to {@code responseHeaders}; fails with a 429 (or 503) refusal when over. */
@@ -33,17 +42,26 @@ public class RateLimitFilter {
         if (!config.enabled() || !route.rateLimited()) {
             return Uni.createFrom().voidItem();
         }
-        String policyName = identity == null ? ANONYMOUS
-                : limiter.hasPolicy(identity.tier()) ? identity.tier() : DEFAULT_TIER;
+        String policyName = route.rateLimitPolicy().orElse(identity == null ? ANONYMOUS
+                : limiter.hasPolicy(identity.tier()) ? identity.tier() : DEFAULT_TIER);
         RateLimiter.Policy policy = limiter.policy(policyName);
         String subject = identity == null ? "ip:" + clientIp : "user:" + identity.userId();
+        GatewayConfig.FailureMode onFailure = route.onRedisFailure().orElse(config.onRedisFailure());
         return limiter.acquire(policy, subject)
                 .ifNoItem().after(config.redisTimeout()).fail()
                 .onFailure().recoverWithUni(e -> {
-                    LOG.warnf("rate limiting unavailable (%s): failing %s", e.toString(), config.onRedisFailure());
-                    return config.onRedisFailure() == GatewayConfig.FailureMode.OPEN ? Uni.createFrom().nullItem()
-                            : Uni.createFrom().failure(new Refusal(503, "rate-limit-unavailable",
-                                    "Service Unavailable", "rate limiting is unavailable; retry shortly", 1));
+                    long now = System.nanoTime();
+                    long last = lastWarning.get();
+                    // one line per 10 s is enough to see an outage; one per request would drown the log
+                    if (now - last > 10_000_000_000L && lastWarning.compareAndSet(last, now)) {
+                        LOG.warnf("rate limiting unavailable (%s): failing %s", e.toString(), onFailure);
+                    }
+                    return switch (onFailure) {
+                        case OPEN -> Uni.createFrom().nullItem();
+                        case LOCAL -> Uni.createFrom().item(localLimiter.acquire(policy, subject));
+                        case CLOSED -> Uni.createFrom().failure(new Refusal(503, "rate-limit-unavailable",
+                                "Service Unavailable", "rate limiting is unavailable; retry shortly", 1));
+                    };
                 })
                 .invoke(decision -> {
                     if (decision == null) {

@@ -1,23 +1,33 @@
 package dev.meridian.gateway.proxy;
 
+import dev.meridian.gateway.config.GatewayConfig;
+import dev.meridian.gateway.service.InstanceHealth;
 import dev.meridian.gateway.service.RetryBudget;
 import dev.meridian.gateway.service.RouteTable;
+import dev.meridian.gateway.service.UpstreamBreakers;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.stork.Stork;
+import io.smallrye.stork.api.Service;
+import io.smallrye.stork.api.ServiceInstance;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.smallrye.stork.Stork;
-import io.smallrye.stork.api.ServiceInstance;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.ConnectException;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,11 +35,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Forwards a request to its route's upstream over pooled keep-alive connections, streaming both bodies. Hop-by-hop
- * headers are dropped both ways; X-Forwarded-For/Proto/Host and Forwarded are set. The instance comes from Stork
- * (least response time, which also steers away from instances that just failed); when the connection to one cannot be
- * opened, nothing was sent, so the request goes once to another instance whatever its method. Requests without a body
- * and with a safe method (GET, HEAD, OPTIONS) are also retried on 502/503/504, up to twice with jittered backoff,
- * within the upstream's retry budget.
+ * headers are dropped both ways; X-Forwarded-For/Proto/Host and Forwarded are set.
+ * <p>
+ * Instances come from Stork (least response time) minus those {@link InstanceHealth} has ejected; each upstream has a
+ * circuit breaker. When a connection cannot be opened nothing was sent, so the request goes once to another instance
+ * whatever its method. Requests that may be repeated (idempotent methods, or any method with an Idempotency-Key, with
+ * no body or a small one that is then buffered) are also retried on 502/503/504 with jittered backoff, within the
+ * route's retry count and the upstream's retry budget. Everything else is sent once.
  */
 @ApplicationScoped
 public class UpstreamProxy {
@@ -38,107 +50,215 @@ public class UpstreamProxy {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
-    private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+            HttpMethod.PUT, HttpMethod.DELETE);
     private static final Set<Integer> RETRYABLE_STATUS = Set.of(502, 503, 504);
-    private static final int MAX_RETRIES = 2;
+
+    /**
+     * What goes upstream: nothing, a buffered body (both replayable), or the client's body streamed (sent once).
+     */
+    public record Payload(Buffer body, boolean replayable) {
+        static final Payload NONE = new Payload(null, true);
+        static final Payload STREAMED = new Payload(null, false);
+    }
+
+    /** The upstream answered 502/503/504; its response, unread, is relayed if no retry is left. */
+    static final class UpstreamFailed extends RuntimeException {
+        final transient HttpClientResponse response;
+
+        UpstreamFailed(HttpClientResponse response) {
+            super("upstream answered " + response.statusCode(), null, false, false);
+            this.response = response;
+        }
+    }
 
     private final Vertx vertx;
     private final HttpClient client;
     private final RetryBudget budget;
+    private final UpstreamBreakers breakers;
+    private final InstanceHealth health;
+    private final int replayableBodyLimit;
 
-    public UpstreamProxy(Vertx vertx, RetryBudget budget) {
+    public UpstreamProxy(Vertx vertx, RetryBudget budget, UpstreamBreakers breakers, InstanceHealth health,
+                         GatewayConfig config) {
         this.vertx = vertx;
         this.budget = budget;
+        this.breakers = breakers;
+        this.health = health;
+        this.replayableBodyLimit = config.resilience().replayableBodyLimit();
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000)
                 .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(64));
     }
 
+    /** Proxies the request and relays the upstream's answer, or answers a problem when there is none. */
     public void forward(RoutingContext ctx, RouteTable.Route route, MultiMap headers) {
+        MultiMap upstreamHeaders = upstreamHeaders(ctx.request(), headers);
+        payload(ctx.request())
+                .flatMap(payload -> exchange(ctx, route, upstreamHeaders, payload))
+                .subscribe().with(response -> relay(response, ctx.response()), e -> fail(ctx, route, e));
+    }
+
+    /** A bodiless request with these (already forwarded) headers; the response comes paused, to be read or relayed. */
+    public Uni<HttpClientResponse> exchange(RoutingContext ctx, RouteTable.Route route, MultiMap upstreamHeaders,
+                                            Payload payload) {
         budget.onRequest(route.upstream());
-        boolean replayable = SAFE.contains(ctx.request().method()) && !hasBody(ctx.request());
-        if (replayable) {
-            // nothing to stream: the request can be sent as often as needed
-            ctx.request().resume();
-        }
-        forward(ctx, route, upstreamHeaders(ctx.request(), headers), true, replayable, replayable ? MAX_RETRIES : 0);
+        return exchange(ctx, route, upstreamHeaders, payload, payload.replayable() ? route.retries() : 0,
+                new HashSet<>());
     }
 
-    private static boolean hasBody(HttpServerRequest request) {
+    private Uni<Payload> payload(HttpServerRequest request) {
+        boolean repeatable = IDEMPOTENT.contains(request.method()) || request.getHeader("Idempotency-Key") != null;
         String length = request.getHeader("Content-Length");
-        return request.getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
+        boolean hasBody = request.getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
+        if (repeatable && !hasBody) {
+            // nothing to stream: the request can be sent as often as needed
+            request.resume();
+            return Uni.createFrom().item(Payload.NONE);
+        }
+        if (repeatable && length != null && parsesAtMost(length, replayableBodyLimit)) {
+            Uni<Payload> buffered = Uni.createFrom().completionStage(request.body().toCompletionStage())
+                    .map(body -> new Payload(body, true));
+            request.resume();
+            return buffered;
+        }
+        return Uni.createFrom().item(Payload.STREAMED);
     }
 
-    /**
-     * @param mayRetry    the connection may be retried on another instance (nothing was sent yet)
-     * @param replayable  the request has no body and a safe method, so it is sent without streaming the client's body
-     * @param retriesLeft retries still allowed on 502/503/504 answers
-     */
-    private void forward(RoutingContext ctx, RouteTable.Route route, MultiMap headers, boolean mayRetry,
-                         boolean replayable, int retriesLeft) {
-        Stork.getInstance().getService(route.upstream()).selectInstanceAndRecordStart(true).subscribe().with(
-                instance -> send(ctx, route, headers, instance, mayRetry, replayable, retriesLeft),
-                e -> {
-                    ctx.response().putHeader("Retry-After", "1");
-                    Problems.send(ctx, 503, "upstream-unavailable", "Service Unavailable",
-                            "no instance of " + route.upstream() + " is available");
+    private static boolean parsesAtMost(String length, long limit) {
+        try {
+            return Long.parseLong(length.trim()) <= limit;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** @param tried instances this request already went to: a retry prefers another one */
+    private Uni<HttpClientResponse> exchange(RoutingContext ctx, RouteTable.Route route, MultiMap headers,
+                                             Payload payload, int retriesLeft, Set<String> tried) {
+        return breakers.call(route.upstream(), () -> attempt(ctx, route, headers, payload, true, tried))
+                // the budget is spent only when a retry is about to happen
+                .onFailure(e -> retriesLeft > 0 && retryable(e) && budget.tryRetry(route.upstream()))
+                .recoverWithUni(e -> {
+                    if (e instanceof UpstreamFailed failed) {
+                        failed.response.resume();
+                    }
+                    int attempt = route.retries() - retriesLeft;
+                    long backoff = (long) ((25L << Math.min(attempt, 6)) * (1 + ThreadLocalRandom.current().nextDouble()));
+                    return Uni.createFrom().<Void>emitter(em -> vertx.setTimer(backoff, id -> em.complete(null)))
+                            .flatMap(ignored -> exchange(ctx, route, headers, payload, retriesLeft - 1, tried));
                 });
     }
 
-    private void send(RoutingContext ctx, RouteTable.Route route, MultiMap headers, ServiceInstance instance,
-                      boolean mayRetry, boolean replayable, int retriesLeft) {
-        HttpServerRequest request = ctx.request();
-        String query = request.query();
-        RequestOptions options = new RequestOptions()
-                .setMethod(request.method())
+    /** Worth repeating: the upstream said it could not serve, or could not be reached. A timeout is not retried. */
+    private static boolean retryable(Throwable e) {
+        return e instanceof UpstreamFailed || e instanceof ConnectException || e instanceof HttpClosedException;
+    }
+
+    /** @param mayTryAnother an unreachable instance is replaced by another once (nothing was sent) */
+    private Uni<HttpClientResponse> attempt(RoutingContext ctx, RouteTable.Route route, MultiMap headers,
+                                            Payload payload, boolean mayTryAnother, Set<String> tried) {
+        Service service = Stork.getInstance().getService(route.upstream());
+        return service.getInstances()
+                .map(all -> {
+                    List<ServiceInstance> usable = health.usable(all, i -> healthKey(route, i));
+                    List<ServiceInstance> untried = usable.stream().filter(i -> !tried.contains(address(i))).toList();
+                    ServiceInstance instance = service.selectInstanceAndRecordStart(
+                            untried.isEmpty() ? usable : untried, true);
+                    tried.add(address(instance));
+                    return instance;
+                })
+                .flatMap(instance -> Uni.createFrom().<HttpClientResponse>emitter(em -> client.request(
+                        options(ctx, route, headers, instance)).onComplete(opened -> {
+                            if (opened.failed()) {
+                                instance.recordEnd(opened.cause());
+                                health.failed(healthKey(route, instance));
+                                em.fail(new Unreachable(opened.cause()));
+                                return;
+                            }
+                            var request = opened.result();
+                            (payload.body() != null ? request.send(payload.body())
+                                    : payload.replayable() ? request.send() : request.send(ctx.request()))
+                                    .onComplete(answered -> {
+                                        if (answered.failed()) {
+                                            instance.recordEnd(answered.cause());
+                                            health.failed(healthKey(route, instance));
+                                            em.fail(answered.cause());
+                                            return;
+                                        }
+                                        HttpClientResponse response = answered.result();
+                                        // read or relayed later, by whoever gets it
+                                        response.pause();
+                                        instance.recordReply();
+                                        boolean failed = RETRYABLE_STATUS.contains(response.statusCode());
+                                        response.end().onComplete(done -> instance.recordEnd(failed
+                                                ? new IllegalStateException("answered " + response.statusCode())
+                                                : done.cause()));
+                                        if (failed) {
+                                            health.failed(healthKey(route, instance));
+                                            em.fail(new UpstreamFailed(response));
+                                        } else {
+                                            health.succeeded(healthKey(route, instance));
+                                            em.complete(response);
+                                        }
+                                    });
+                        })))
+                .onFailure(Unreachable.class).recoverWithUni(e -> mayTryAnother
+                        ? attempt(ctx, route, headers, payload, false, tried)
+                        : Uni.createFrom().failure(e.getCause()));
+    }
+
+    /** Connecting failed: nothing reached the upstream. */
+    private static final class Unreachable extends RuntimeException {
+        Unreachable(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    private static RequestOptions options(RoutingContext ctx, RouteTable.Route route, MultiMap headers,
+                                          ServiceInstance instance) {
+        String query = ctx.request().query();
+        return new RequestOptions()
+                .setMethod(ctx.request().method())
                 .setHost(instance.getHost())
                 .setPort(instance.getPort())
                 .setSsl(instance.isSecure())
                 .setURI(ctx.normalizedPath() + (query == null ? "" : "?" + query))
                 .setTimeout(route.timeout().toMillis())
                 .setHeaders(headers);
-        client.request(options)
-                .onFailure(e -> {
-                    instance.recordEnd(e);
-                    if (mayRetry) {
-                        forward(ctx, route, headers, false, replayable, retriesLeft);
-                    } else {
-                        unavailable(ctx, route, e);
-                    }
-                })
-                .onSuccess(upstream -> (replayable ? upstream.send() : upstream.send(request))
-                        .onSuccess(response -> {
-                            instance.recordReply();
-                            if (retriesLeft > 0 && RETRYABLE_STATUS.contains(response.statusCode())
-                                    && budget.tryRetry(route.upstream())) {
-                                response.end().onComplete(done -> instance.recordEnd(
-                                        new IllegalStateException("upstream answered " + response.statusCode())));
-                                int attempt = MAX_RETRIES - retriesLeft;
-                                long backoff = (long) ((25 << attempt) * (1 + ThreadLocalRandom.current().nextDouble()));
-                                vertx.setTimer(backoff, id -> forward(ctx, route, headers, true, true, retriesLeft - 1));
-                                return;
-                            }
-                            response.end().onComplete(done -> instance.recordEnd(done.cause()));
-                            relay(response, ctx.response());
-                        })
-                        .onFailure(e -> {
-                            instance.recordEnd(e);
-                            unavailable(ctx, route, e);
-                        }));
     }
 
-    private static void unavailable(RoutingContext ctx, RouteTable.Route route, Throwable e) {
-        if (e instanceof TimeoutException || e.getMessage() != null && e.getMessage().contains("timeout")) {
+    private static String address(ServiceInstance instance) {
+        return instance.getHost() + ":" + instance.getPort();
+    }
+
+    /** Health is per upstream and address: one process may serve several upstreams, each failing on its own. */
+    public static String healthKey(RouteTable.Route route, ServiceInstance instance) {
+        return route.upstream() + "@" + address(instance);
+    }
+
+    /** The answer when no upstream response can be relayed: 502/503/504 problem+json, Retry-After when known. */
+    public void fail(RoutingContext ctx, RouteTable.Route route, Throwable e) {
+        if (e instanceof UpstreamFailed failed) {
+            relay(failed.response, ctx.response());
+        } else if (e instanceof CircuitBreakerOpenException) {
+            ctx.response().putHeader("Retry-After", Long.toString(breakers.retryAfterSeconds()));
+            Problems.send(ctx, 503, "upstream-circuit-open", "Service Unavailable",
+                    route.upstream() + " is failing; requests are paused for a few seconds");
+        } else if (e instanceof TimeoutException || e.getMessage() != null && e.getMessage().contains("timeout")) {
             Problems.send(ctx, 504, "upstream-timeout", "Gateway Timeout",
                     route.upstream() + " did not answer within " + route.timeout().toMillis() + " ms");
+        } else if (e instanceof ConnectException || e instanceof io.smallrye.stork.api.NoServiceInstanceFoundException) {
+            ctx.response().putHeader("Retry-After", "1");
+            Problems.send(ctx, 503, "upstream-unavailable", "Service Unavailable",
+                    "no instance of " + route.upstream() + " is reachable");
         } else {
             ctx.response().putHeader("Retry-After", "1");
-            Problems.send(ctx, e instanceof ConnectException ? 503 : 502, "upstream-unavailable",
-                    e instanceof ConnectException ? "Service Unavailable" : "Bad Gateway",
-                    route.upstream() + " is unreachable");
+            Problems.send(ctx, 502, "upstream-unavailable", "Bad Gateway", route.upstream() + " failed to answer");
         }
     }
 
-    private static MultiMap upstreamHeaders(HttpServerRequest request, MultiMap headers) {
+    /** The client's headers minus hop-by-hop ones, with the forwarding headers set. */
+    public static MultiMap upstreamHeaders(HttpServerRequest request, MultiMap headers) {
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
         Set<String> connectionListed = connectionTokens(headers.get("Connection"));
         headers.forEach(header -> {
@@ -158,29 +278,34 @@ public class UpstreamProxy {
         return out;
     }
 
-    private static void relay(HttpClientResponse upstream, HttpServerResponse response) {
+    /** Status, end-to-end headers (the upstream's replace the gateway's defaults) and the streamed body. */
+    public static void relay(HttpClientResponse upstream, HttpServerResponse response) {
         response.setStatusCode(upstream.statusCode());
         response.setStatusMessage(upstream.statusMessage());
-        Set<String> connectionListed = connectionTokens(upstream.headers().get("Connection"));
-        for (String name : upstream.headers().names()) {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(lower) && !connectionListed.contains(lower)) {
-                // the upstream's value replaces a default the gateway set (security headers), multi-values kept
-                response.headers().remove(name);
-                response.headers().add(name, upstream.headers().getAll(name));
-            }
-        }
+        copyEndToEndHeaders(upstream.headers(), response.headers());
         if (upstream.headers().get("Content-Length") == null) {
             response.setChunked(true);
         }
         upstream.pipeTo(response);
     }
 
+    public static void copyEndToEndHeaders(MultiMap from, MultiMap to) {
+        Set<String> connectionListed = connectionTokens(from.get("Connection"));
+        for (String name : from.names()) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(lower) && !connectionListed.contains(lower)) {
+                // the upstream's value replaces a default the gateway set (security headers), multi-values kept
+                to.remove(name);
+                to.add(name, from.getAll(name));
+            }
+        }
+    }
+
     private static Set<String> connectionTokens(String connection) {
         if (connection == null) {
             return Set.of();
         }
-        Set<String> tokens = new java.util.HashSet<>();
+        Set<String> tokens = new HashSet<>();
         for (String token : connection.split(",")) {
             tokens.add(token.trim().toLowerCase(Locale.ROOT));
         }

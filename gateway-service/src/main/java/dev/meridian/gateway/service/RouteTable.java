@@ -4,6 +4,7 @@ import dev.meridian.gateway.config.GatewayConfig;
 import io.smallrye.stork.Stork;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +16,8 @@ import java.util.Optional;
 public class RouteTable {
 
     public record Route(String id, String path, boolean exact, List<String> methods, String upstream,
-                        GatewayConfig.Auth auth, java.time.Duration timeout, boolean rateLimited) {
+                        GatewayConfig.Auth auth, Duration timeout, boolean rateLimited, Optional<String> rateLimitPolicy,
+                        Optional<GatewayConfig.FailureMode> onRedisFailure, int retries, boolean cache) {
 
         boolean matches(String method, String requestPath) {
             if (!methods.isEmpty() && !methods.contains(method.toUpperCase(Locale.ROOT))) {
@@ -47,7 +49,12 @@ public class RouteTable {
         GatewayConfig.Route r = entry.getValue();
         return new Route(entry.getKey(), r.path(), r.exact(),
                 r.methods().orElse(List.of()).stream().map(m -> m.toUpperCase(Locale.ROOT)).toList(),
-                r.upstream(), r.auth(), r.timeout(), r.rateLimited());
+                r.upstream(), r.auth(), r.timeout(), r.rateLimited(), r.rateLimitPolicy(), r.onRedisFailure(),
+                r.retries(), r.cache());
+    }
+
+    public List<Route> all() {
+        return routes;
     }
 
     public Optional<Route> match(String method, String path) {
