@@ -35,6 +35,10 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
     /** The second instance of upstream "pair", which answers 503 to everything. */
     static final java.util.concurrent.atomic.AtomicInteger sickCalls = new java.util.concurrent.atomic.AtomicInteger();
     static int sickPort;
+    /** Calls per path and query under /v1/cached and /v1/private-cached; those answer 503 while cachedDown. */
+    static final Map<String, java.util.concurrent.atomic.AtomicInteger> cachedCalls =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    static volatile boolean cachedDown;
     /** The one API key the fake token endpoint accepts; tokens it mints carry these ids. */
     static final String API_KEY = "mk_" + "k".repeat(43);
     static final String API_KEY_USER = java.util.UUID.randomUUID().toString();
@@ -99,6 +103,10 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                     int call = flakyCalls.incrementAndGet();
                     request.body().onSuccess(body -> request.response().setStatusCode(call % 2 == 1 ? 503 : 200)
                             .end("call " + call + " body=" + body));
+                    return;
+                }
+                if (request.path().startsWith("/v1/cached/") || request.path().startsWith("/v1/private-cached/")) {
+                    cached(vertx, request);
                     return;
                 }
                 if (request.path().equals("/broken")) {
@@ -168,9 +176,52 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                     Map.entry("meridian.gateway.routes.fallback-closed.path", "/v1/fallback/closed"),
                     Map.entry("meridian.gateway.routes.fallback-closed.upstream", "users"),
                     Map.entry("meridian.gateway.routes.fallback-closed.auth", "public"),
-                    Map.entry("meridian.gateway.routes.fallback-closed.on-redis-failure", "closed"));
+                    Map.entry("meridian.gateway.routes.fallback-closed.on-redis-failure", "closed"),
+                    Map.entry("quarkus.stork.cached.service-discovery.type", "static"),
+                    Map.entry("quarkus.stork.cached.service-discovery.address-list", "127.0.0.1:" + port),
+                    Map.entry("meridian.gateway.routes.cached.path", "/v1/cached"),
+                    Map.entry("meridian.gateway.routes.cached.upstream", "cached"),
+                    Map.entry("meridian.gateway.routes.cached.auth", "public"),
+                    Map.entry("meridian.gateway.routes.cached.cache", "true"),
+                    Map.entry("meridian.gateway.routes.cached.rate-limited", "false"),
+                    Map.entry("meridian.gateway.routes.private-cached.path", "/v1/private-cached"),
+                    Map.entry("meridian.gateway.routes.private-cached.upstream", "cached"),
+                    Map.entry("meridian.gateway.routes.private-cached.cache", "true"));
         } catch (Exception e) {
             throw new IllegalStateException("could not start the echo upstream", e);
+        }
+    }
+
+    /**
+     * An answer whose caching headers the query chooses: cc (Cache-Control), vary, etag, delay (ms). The body says
+     * which call it is and for whom, so a test can tell a stored answer from a fresh one.
+     */
+    private static void cached(Vertx vertx, io.vertx.core.http.HttpServerRequest request) {
+        int call = cachedCalls.computeIfAbsent(request.uri(), k -> new java.util.concurrent.atomic.AtomicInteger())
+                .incrementAndGet();
+        var response = request.response();
+        if (cachedDown) {
+            response.setStatusCode(503).end("down");
+            return;
+        }
+        if (request.getParam("cc") != null) {
+            response.putHeader("Cache-Control", request.getParam("cc"));
+        }
+        if (request.getParam("vary") != null) {
+            response.putHeader("Vary", request.getParam("vary"));
+        }
+        if (request.getParam("etag") != null) {
+            response.putHeader("ETag", "\"" + request.getParam("etag") + "\"");
+        }
+        String body = new JsonObject().put("call", call).put("path", request.path())
+                .put("lang", request.getHeader("Accept-Language")).put("user", request.getHeader("X-User-Id"))
+                .put("conditional", request.getHeader("If-None-Match")).encode();
+        response.putHeader("Content-Type", "application/json");
+        long delay = request.getParam("delay") == null ? 0 : Long.parseLong(request.getParam("delay"));
+        if (delay > 0) {
+            vertx.setTimer(delay, id -> response.end(body));
+        } else {
+            response.end(body);
         }
     }
 

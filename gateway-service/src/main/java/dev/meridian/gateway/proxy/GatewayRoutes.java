@@ -13,7 +13,7 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * The gateway pipeline, one step per concern: route match, request id, authentication, rate limit, identity headers,
- * proxy.
+ * then the WebSocket proxy, the response cache (GET/HEAD on routes with a cache policy) or the plain proxy.
  * Registered after Quarkus' own endpoints (/q/health, /q/metrics, /q/openapi), which the gateway serves itself.
  */
 @ApplicationScoped
@@ -25,9 +25,12 @@ public class GatewayRoutes {
     private final IdentityHeadersFilter identityHeaders;
     private final UpstreamProxy proxy;
     private final WebSocketProxy webSockets;
+    private final CachingProxy caching;
 
     public GatewayRoutes(RouteTable routes, AuthenticationFilter authentication, RateLimitFilter rateLimits,
-                         IdentityHeadersFilter identityHeaders, UpstreamProxy proxy, WebSocketProxy webSockets) {
+                         IdentityHeadersFilter identityHeaders, UpstreamProxy proxy, WebSocketProxy webSockets,
+                         CachingProxy caching) {
+        this.caching = caching;
         this.routes = routes;
         this.authentication = authentication;
         this.rateLimits = rateLimits;
@@ -65,6 +68,8 @@ public class GatewayRoutes {
                     headers.set(RequestIds.HEADER, requestId);
                     if (WebSocketProxy.isUpgrade(ctx)) {
                         webSockets.forward(ctx, route, headers);
+                    } else if (CachingProxy.applies(ctx, route)) {
+                        caching.handle(ctx, route, identity, headers);
                     } else {
                         proxy.forward(ctx, route, headers);
                     }

@@ -9,6 +9,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import java.time.Instant;
 import java.util.List;
@@ -41,16 +42,24 @@ public class ModelResource {
 
     @GET
     @Operation(summary = "List the served models (OpenAI-compatible)")
-    public ModelList list() {
-        return new ModelList("list", models.defaults().stream().map(this::describe).toList());
+    public RestResponse<ModelList> list() {
+        return cacheable(new ModelList("list", models.defaults().stream().map(this::describe).toList()));
     }
 
     /** {@code id} or {@code id:version}; unknown -> 404 in OpenAI's shape. */
     @GET
     @Path("/{id}")
     @Operation(summary = "Describe one model (id or id:version)")
-    public Model get(@PathParam("id") String id) {
-        return describe(models.resolve(id));
+    public RestResponse<Model> get(@PathParam("id") String id) {
+        return cacheable(describe(models.resolve(id)));
+    }
+
+    /** The same for every caller and rarely changing, so shared caches (the gateway) may keep it briefly. */
+    private static <T> RestResponse<T> cacheable(T body) {
+        return RestResponse.ResponseBuilder.ok(body)
+                .header("Cache-Control", "public, max-age=30")
+                .header("ETag", "W/\"" + Integer.toHexString(body.hashCode()) + "\"")
+                .build();
     }
 
     private int trafficPercent(ModelVersion version) {
