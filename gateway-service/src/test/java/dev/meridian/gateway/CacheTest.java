@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.emptyString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,6 +95,28 @@ class CacheTest {
         given().urlEncodingEnabled(false).header("Accept-Language", "fr").get(uri).then().header("X-Cache", "HIT")
                 .body("lang", equalTo("fr"));
         assertEquals(2, calls(uri));
+    }
+
+    @Test
+    void anAdminPurgesAPathWithAllItsQueriesOrEverythingUnderAPrefix() {
+        String dir = unique("/v1/cached/purge");
+        String one = dir + "/one?cc=public,max-age=60";
+        String two = dir + "/two?cc=public,max-age=60";
+        for (String uri : List.of(one, two, one, two)) {
+            given().urlEncodingEnabled(false).get(uri).then().statusCode(200);
+        }
+        given().urlEncodingEnabled(false).get(one).then().header("X-Cache", "HIT");
+        given().auth().oauth2(AdminTest.adminToken()).queryParam("path", dir + "/one")
+                .delete("/admin/cache").then().statusCode(200).body("purged", greaterThan(0));
+        given().urlEncodingEnabled(false).get(one).then().header("X-Cache", "MISS");
+        given().urlEncodingEnabled(false).get(two).then().header("X-Cache", "HIT");
+
+        given().auth().oauth2(AdminTest.adminToken()).queryParam("prefix", dir)
+                .delete("/admin/cache").then().statusCode(200).body("purged", greaterThan(0));
+        given().urlEncodingEnabled(false).get(one).then().header("X-Cache", "MISS");
+        given().urlEncodingEnabled(false).get(two).then().header("X-Cache", "MISS");
+        given().auth().oauth2(AdminTest.adminToken()).queryParam("path", "no-slash").delete("/admin/cache")
+                .then().statusCode(400);
     }
 
     @Test

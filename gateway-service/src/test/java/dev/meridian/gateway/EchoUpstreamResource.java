@@ -44,6 +44,21 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
     static final String API_KEY_USER = java.util.UUID.randomUUID().toString();
     static final String API_KEY_ID = java.util.UUID.randomUUID().toString();
 
+    /** What a service publishes at /q/openapi: two routed paths, one the gateway has no route for. */
+    static final String OPENAPI = new JsonObject().put("openapi", "3.0.3").put("paths", new JsonObject()
+            .put("/v1/users", new JsonObject().put("post", new JsonObject().put("summary", "Sign up")
+                    .put("responses", new JsonObject().put("201", new JsonObject().put("description", "created")
+                            .put("content", new JsonObject().put("application/json", new JsonObject().put("schema",
+                                    new JsonObject().put("$ref", "#/components/schemas/User"))))))))
+            .put("/v1/users/{id}", new JsonObject().put("get", new JsonObject().put("summary", "One user")
+                    .put("responses", new JsonObject())))
+            .put("/v1/embeddings", new JsonObject().put("post", new JsonObject().put("summary", "Embed")
+                    .put("responses", new JsonObject())))
+            .put("/internal/reindex", new JsonObject().put("post", new JsonObject().put("summary", "Internal")
+                    .put("responses", new JsonObject()))))
+            .put("components", new JsonObject().put("schemas", new JsonObject().put("User",
+                    new JsonObject().put("type", "object")))).encode();
+
     private Vertx vertx;
 
     @Override
@@ -73,6 +88,10 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                             }
                         });
                     }
+                    return;
+                }
+                if (request.path().equals("/q/openapi")) {
+                    request.response().putHeader("Content-Type", "application/json").end(OPENAPI);
                     return;
                 }
                 if (request.path().equals("/.well-known/jwks.json")) {

@@ -231,9 +231,8 @@ public class UpstreamProxy {
         return instance.getHost() + ":" + instance.getPort();
     }
 
-    /** Health is per upstream and address: one process may serve several upstreams, each failing on its own. */
-    public static String healthKey(RouteTable.Route route, ServiceInstance instance) {
-        return route.upstream() + "@" + address(instance);
+    private static String healthKey(RouteTable.Route route, ServiceInstance instance) {
+        return InstanceHealth.key(route.upstream(), address(instance));
     }
 
     /** The answer when no upstream response can be relayed: 502/503/504 problem+json, Retry-After when known. */

@@ -40,6 +40,11 @@ public class InstanceHealth {
         this.clock = clock;
     }
 
+    /** Health is per upstream and address: one process may serve several upstreams, each failing on its own. */
+    public static String key(String upstream, String address) {
+        return upstream + "@" + address;
+    }
+
     public void failed(String address) {
         states.compute(address, (key, state) -> {
             int failures = (state == null ? 0 : state.consecutiveFailures()) + 1;

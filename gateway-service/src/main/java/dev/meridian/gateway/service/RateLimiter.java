@@ -101,6 +101,37 @@ public class RateLimiter {
                 reply.get(2).toLong(), reply.get(3).toLong(), limits.get(reply.get(4).toInteger() - 1), policy));
     }
 
+    /** Where a subject stands on one limit, without spending anything. */
+    public record LimitState(String limit, double rate, long windowSeconds, int burst, long remaining, long resetMicros) {
+    }
+
+    /** The state of every limit of {@code policy} for {@code subject}, on Redis' clock (for the admin API). */
+    public Uni<List<LimitState>> peek(Policy policy, String subject) {
+        List<String> keys = policy.limits().stream()
+                .map(limit -> "meridian:rl:" + policy.name() + ":" + limit.name() + ":" + subject).toList();
+        return redis.execute("TIME").flatMap(time -> {
+            long now = time.get(0).toLong() * 1_000_000 + time.get(1).toLong();
+            return redis.value(String.class).mget(keys.toArray(String[]::new)).map(stored -> {
+                List<LimitState> states = new ArrayList<>();
+                for (int i = 0; i < keys.size(); i++) {
+                    Limit limit = policy.limits().get(i);
+                    String value = stored.get(keys.get(i));
+                    long tat = Math.max(now, value == null ? now : (long) Double.parseDouble(value));
+                    // as gcra.lua: a request is admitted while tat - now <= tolerance
+                    long remaining = Math.max(0, Math.min(limit.burst(),
+                            Math.floorDiv(now + limit.toleranceMicros() - tat, limit.emissionMicros()) + 1));
+                    states.add(new LimitState(limit.name(), limit.rate(), limit.windowSeconds(), limit.burst(),
+                            remaining, tat - now));
+                }
+                return states;
+            });
+        });
+    }
+
+    public Map<String, Policy> policies() {
+        return Map.copyOf(policies);
+    }
+
     private Uni<Response> evaluate(List<String> keysAndArgs) {
         String loaded = sha;
         if (loaded == null) {

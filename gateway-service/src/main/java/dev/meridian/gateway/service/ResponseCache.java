@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * Two tiers of stored answers: in-process (Caffeine, bounded by bytes, entries re-read from Redis every few seconds)
@@ -136,18 +137,19 @@ public class ResponseCache {
     }
 
     /**
-     * Forgets every stored answer for a path (all its variants and queries are separate: {@code /v1/models?x=1} is
-     * another key) or, with {@code prefix}, for every path starting with it. Other instances drop their in-process
-     * copies within the local TTL. Answers how many Redis keys went.
+     * Forgets every stored answer for a path, whatever its query and variants, or, with {@code prefix}, for every
+     * path and query starting with it. Other instances drop their in-process copies within the local TTL. Answers how
+     * many Redis keys went (stored answers and the lists of their variants).
      */
     public Uni<Long> purge(String path, boolean prefix) {
-        String match = prefix ? path : path + "#";
-        local.asMap().keySet().removeIf(key -> key.startsWith(match));
+        local.asMap().keySet().removeIf(key -> prefix ? key.startsWith(path)
+                : key.startsWith(path + "#") || key.startsWith(path + "?"));
+        String pattern = PREFIX + escapeGlob(path) + (prefix ? "*" : "[#?]*");
         var keys = redis.key();
-        return keys.scan(new KeyScanArgs().match(PREFIX + escapeGlob(match) + "*").count(1000)).toMulti()
+        return keys.scan(new KeyScanArgs().match(pattern).count(1000)).toMulti()
                 .group().intoLists().of(500)
                 .onItem().transformToUniAndConcatenate(batch -> keys.del(batch.toArray(String[]::new)))
-                .collect().with(java.util.stream.Collectors.summingLong(Integer::longValue));
+                .collect().with(Collectors.summingLong(Integer::longValue));
     }
 
     private static String escapeGlob(String text) {
