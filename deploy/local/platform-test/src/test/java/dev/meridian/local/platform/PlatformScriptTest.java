@@ -112,6 +112,18 @@ class PlatformScriptTest {
         assertEquals(200, embedded.statusCode(), embedded.body());
         String vector = embedded.body().replaceAll(".*\"embedding\":\"([^\"]+)\".*", "$1");
         assertEquals(384 * 4, java.util.Base64.getDecoder().decode(vector).length, embedded.body());
+        // the model list is marked cacheable by inference-service, so the gateway answers the second ask itself
+        send(apiKey, "GET", "/v1/models", "");
+        HttpResponse<String> models = send(apiKey, "GET", "/v1/models", "");
+        assertEquals(200, models.statusCode(), models.body());
+        assertEquals("HIT", models.headers().firstValue("X-Cache").orElse(""), models.headers().toString());
+        // one API description for the whole platform, built from both services' documents
+        HttpResponse<String> openApi = send(apiKey, "GET", "/openapi", "");
+        assertEquals(200, openApi.statusCode(), openApi.body());
+        for (String path : List.of("\"/v1/embeddings\"", "\"/v1/users/me\"", "\"/v1/collections\"", "\"/v1/jobs\"")) {
+            assertTrue(openApi.body().contains(path), path + " missing from " + openApi.body());
+        }
+        assertFalse(openApi.body().contains("x-meridian-unavailable"), openApi.body());
         // an async job: accepted by inference-service (which verifies the token itself), run by its Kafka worker
         HttpResponse<String> job = send(apiKey, "POST", "/v1/jobs", "{\"type\":\"embed_batch\",\"inputs\":[\"a\",\"b\"]}");
         assertEquals(202, job.statusCode(), job.body());
