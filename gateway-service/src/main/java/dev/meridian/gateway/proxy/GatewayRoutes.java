@@ -52,6 +52,10 @@ public class GatewayRoutes {
         String requestId = RequestIds.choose(ctx.request().getHeader(RequestIds.HEADER));
         ctx.put(RequestIds.KEY, requestId);
         ctx.response().putHeader(RequestIds.HEADER, requestId);
+        if (ctx.request().isSSL()) {
+            // only over TLS (quarkus.http.ssl.*): browsers ignore it on plain HTTP and it would lock out dev setups
+            ctx.response().putHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+        }
 
         RouteTable.Route route = routes.match(ctx.request().method().name(), ctx.normalizedPath()).orElse(null);
         if (route == null) {
