@@ -65,10 +65,10 @@ public class CachingProxy {
         boolean revalidate = CacheControl.parse(ctx.request().getHeader("Cache-Control")).noCache();
         cache.variants(base).flatMap(variants -> {
             if (variants == null || revalidate) {
-                return Uni.createFrom().item(new Lookup(variants, null, null));
+                return Uni.createFrom().item(new Lookup(null, null));
             }
             String key = ResponseCache.key(base, variants, ctx.request()::getHeader, user);
-            return cache.get(key).map(entry -> new Lookup(variants, key,
+            return cache.get(key).map(entry -> new Lookup(key,
                     entry != null && entry.visibleTo(user) ? entry : null));
         }).subscribe().with(lookup -> {
             long now = System.currentTimeMillis();
@@ -84,7 +84,8 @@ public class CachingProxy {
         }, e -> proxy.fail(ctx, route, e));
     }
 
-    private record Lookup(ResponseCache.Variants variants, String key, CachedResponse entry) {
+    /** The key when the path's variants are known, and the stored answer this caller may see, if any. */
+    private record Lookup(String key, CachedResponse entry) {
     }
 
     private void fetch(RoutingContext ctx, RouteTable.Route route, String base, String user, Lookup lookup) {

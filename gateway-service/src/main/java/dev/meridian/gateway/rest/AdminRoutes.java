@@ -145,7 +145,7 @@ public class AdminRoutes {
             states.forEach(state -> limits.add(new JsonObject().put("limit", state.limit()).put("rate", state.rate())
                     .put("windowSeconds", state.windowSeconds()).put("burst", state.burst())
                     .put("remaining", state.remaining())
-                    .put("resetSeconds", Math.ceil(state.resetMicros() / 1_000_000.0))));
+                    .put("resetSeconds", (long) Math.ceil(state.resetMicros() / 1_000_000.0))));
             return new JsonObject().put("subject", subject).put("policy", policyName).put("limits", limits);
         });
     }
