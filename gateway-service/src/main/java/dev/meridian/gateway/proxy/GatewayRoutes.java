@@ -52,6 +52,7 @@ public class GatewayRoutes {
         String requestId = RequestIds.choose(ctx.request().getHeader(RequestIds.HEADER));
         ctx.put(RequestIds.KEY, requestId);
         ctx.response().putHeader(RequestIds.HEADER, requestId);
+        AccessLog.track(ctx);
         if (ctx.request().isSSL()) {
             // only over TLS (quarkus.http.ssl.*): browsers ignore it on plain HTTP and it would lock out dev setups
             ctx.response().putHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
@@ -63,11 +64,15 @@ public class GatewayRoutes {
                     + ctx.normalizedPath());
             return;
         }
+        ctx.put(AccessLog.ROUTE, route.id());
         String clientIp = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
         authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION))
                 .call(identity -> rateLimits.apply(route, identity, clientIp, ctx.response().headers()))
                 .subscribe().with(
                 identity -> {
+                    if (identity != null) {
+                        ctx.put(AccessLog.USER, identity.userId());
+                    }
                     var headers = identityHeaders.apply(ctx.request().headers(), identity);
                     headers.set(RequestIds.HEADER, requestId);
                     if (WebSocketProxy.isUpgrade(ctx)) {

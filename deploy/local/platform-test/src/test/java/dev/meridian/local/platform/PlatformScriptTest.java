@@ -137,6 +137,17 @@ class PlatformScriptTest {
             state = HttpClient.newHttpClient().send(jobStatus, HttpResponse.BodyHandlers.ofString()).body();
         }
         assertTrue(state.contains("\"status\":\"completed\""), state);
+        // every request above left its line in the gateway's access log, and no log holds a secret or the email
+        String gatewayLog = Files.readString(platformDir.resolve("logs/gateway-service.log"));
+        assertTrue(gatewayLog.contains("POST /v1/embeddings route=embeddings status=200 "), gatewayLog);
+        try (var logs = Files.list(platformDir.resolve("logs"))) {
+            for (Path log : logs.toList()) {
+                String text = Files.readString(log);
+                for (String secret : List.of("a long enough password", token, apiKey, "platform-test@example.com")) {
+                    assertFalse(text.contains(secret), log.getFileName() + " contains a secret or the full email");
+                }
+            }
+        }
 
         sql("CREATE TABLE survivor (name text); INSERT INTO survivor VALUES ('still here')");
         List<Long> pids = componentPids();
