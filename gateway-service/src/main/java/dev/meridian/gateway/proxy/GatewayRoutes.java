@@ -64,7 +64,7 @@ public class GatewayRoutes {
                     + ctx.normalizedPath());
             return;
         }
-        ctx.put(AccessLog.ROUTE, route.id());
+        ctx.put(AccessLog.ROUTE, route);
         String clientIp = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
         authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION))
                 .call(identity -> rateLimits.apply(route, identity, clientIp, ctx.response().headers()))

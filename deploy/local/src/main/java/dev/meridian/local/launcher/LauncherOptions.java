@@ -10,7 +10,8 @@ import java.util.Map;
  * Kafka.
  */
 record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, int kafkaPort, int kafkaControllerPort,
-                       int gatewayPort, int userPort, int inferencePort, int inferenceInstances) {
+                       int gatewayPort, int userPort, int inferencePort, int inferenceInstances, int zipkinPort,
+                       boolean zipkin) {
 
     static final String USAGE = """
             flags (or environment variables):
@@ -21,15 +22,18 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
               --gateway-port=N            MERIDIAN_GATEWAY_PORT            (8080)
               --user-port=N               MERIDIAN_USER_PORT               (8081)
               --inference-port=N          MERIDIAN_INFERENCE_PORT          (8082)
-              --inference-instances=N     MERIDIAN_INFERENCE_INSTANCES     (1; instance i listens on inference-port + i)""";
+              --inference-instances=N     MERIDIAN_INFERENCE_INSTANCES     (1; instance i listens on inference-port + i)
+              --zipkin-port=N             MERIDIAN_ZIPKIN_PORT             (19411)
+              --no-zipkin                 run without the Zipkin server (services then export no traces)""";
 
     private static final List<String> FLAGS = List.of("pg-port", "redis-port", "kafka-port", "kafka-controller-port",
-            "gateway-port", "user-port", "inference-port", "inference-instances");
+            "gateway-port", "user-port", "inference-port", "inference-instances", "zipkin-port");
+    private static final String NO_ZIPKIN = "--no-zipkin";
     private static final int MAX_INFERENCE_INSTANCES = 8;
 
     static LauncherOptions parse(Path home, Path platformDir, List<String> args, Map<String, String> env) {
         for (String arg : args) {
-            if (FLAGS.stream().noneMatch(flag -> arg.startsWith("--" + flag + "="))) {
+            if (!arg.equals(NO_ZIPKIN) && FLAGS.stream().noneMatch(flag -> arg.startsWith("--" + flag + "="))) {
                 throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
             }
         }
@@ -41,7 +45,9 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
                 port("gateway-port", 8080, args, env),
                 port("user-port", 8081, args, env),
                 port("inference-port", 8082, args, env),
-                instances(args, env));
+                instances(args, env),
+                port("zipkin-port", 19411, args, env),
+                !args.contains(NO_ZIPKIN));
     }
 
     private static int instances(List<String> args, Map<String, String> env) {

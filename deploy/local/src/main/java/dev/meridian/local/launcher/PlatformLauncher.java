@@ -4,6 +4,7 @@ import dev.meridian.local.infra.LocalKafka;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.infra.LocalRedis;
 import dev.meridian.local.infra.LocalServer;
+import dev.meridian.local.infra.LocalZipkin;
 import dev.meridian.local.infra.Ports;
 
 import java.io.IOException;
@@ -24,7 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The Java half of {@code ./platform}: {@code up} starts PostgreSQL, Redis and Kafka, then the three services, waits
+ * The Java half of {@code ./platform}: {@code up} starts PostgreSQL, Redis, Kafka and Zipkin, then the three services, waits
  * until each is ready, prints where everything is, and stays in the foreground until SIGINT/SIGTERM, when it stops the
  * services and then the infrastructure in reverse order. {@code status} probes a running platform.
  */
@@ -40,6 +41,7 @@ public final class PlatformLauncher {
     private final RunState runState;
     private final List<LocalServer> infrastructure = new ArrayList<>();
     private final List<ServiceProcess> services = new ArrayList<>();
+    private LocalZipkin zipkin;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
 
@@ -98,6 +100,9 @@ public final class PlatformLauncher {
         for (int port : options.inferencePorts()) {
             Ports.requireFree(port, "inference-service");
         }
+        if (options.zipkin()) {
+            Ports.requireFree(options.zipkinPort(), "Zipkin");
+        }
     }
 
     private void startInfrastructure() throws IOException {
@@ -108,14 +113,26 @@ public final class PlatformLauncher {
         infrastructure.add(new LocalRedis(options.redisPort(), data.resolve("redis"), logs.resolve("redis.log"), false));
         infrastructure.add(new LocalKafka(options.kafkaPort(), options.kafkaControllerPort(), data.resolve("kafka"),
                 logs.resolve("kafka.log")));
+        if (options.zipkin()) {
+            zipkin = new LocalZipkin(options.zipkinPort(),
+                    options.home().resolve("deploy/local/target/zipkin/zipkin-server.jar"), logs.resolve("zipkin.log"));
+            infrastructure.add(zipkin);
+        }
         // independent of each other: start them side by side, Kafka's JVM is the long pole
         runAll(infrastructure.stream().map(server -> (IoTask) server::start).toList());
     }
 
     private void startServices() throws IOException {
-        Map<String, String> common = Map.of(
+        Map<String, String> common = new HashMap<>(Map.of(
                 "QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:" + options.redisPort(),
-                "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + options.kafkaPort());
+                "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + options.kafkaPort()));
+        if (zipkin != null) {
+            common.put("MERIDIAN_OTEL_DISABLED", "false");
+            common.put("MERIDIAN_TRACING_EXPORTER", "zipkin");
+            common.put("MERIDIAN_ZIPKIN_ENDPOINT", zipkin.spansEndpoint());
+            // spans show up in the UI about a second after the request
+            common.put("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "1s");
+        }
         Map<String, String> gatewayEnv = new HashMap<>(common);
         String users = "http://127.0.0.1:" + options.userPort();
         gatewayEnv.put("QUARKUS_STORK_USERS_SERVICE_DISCOVERY_ADDRESS_LIST", "127.0.0.1:" + options.userPort());

@@ -3,6 +3,7 @@ package dev.meridian.local.launcher;
 import dev.meridian.local.infra.LocalKafka;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.infra.LocalRedis;
+import dev.meridian.local.infra.LocalZipkin;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,6 +36,7 @@ final class RunState {
                 case "postgresql" -> new LocalPostgres(port, log.getParent(), log, false, List.of()).isReady();
                 case "redis" -> new LocalRedis(port, log.getParent(), log, false).isReady();
                 case "kafka" -> new LocalKafka(port, -1, log.getParent(), log).isReady();
+                case "zipkin" -> new LocalZipkin(port, log, log).isReady();
                 default -> ServiceProcess.isReady(port);
             };
         }
