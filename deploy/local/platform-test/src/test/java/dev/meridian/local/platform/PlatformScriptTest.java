@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,11 +41,12 @@ class PlatformScriptTest {
 
     private static final Path REPO = Path.of("../../..").toAbsolutePath().normalize();
     private static final List<String> COMPONENTS = List.of(
-            "postgresql", "redis", "kafka", "gateway-service", "user-service", "inference-service");
+            "postgresql", "redis", "kafka", "zipkin", "gateway-service", "user-service", "inference-service");
 
     @TempDir
     Path platformDir;
-    private final int[] ports = withInferencePair(Ports.free(7));
+    /** PostgreSQL, Redis, Kafka, its controller, gateway, user-service, inference-service, Zipkin. */
+    private final int[] ports = withInferencePair(Ports.free(8));
 
     /** ports[6] and ports[6] + 1 both free: room for a second inference-service instance. */
     private static int[] withInferencePair(int[] ports) {
@@ -137,6 +139,26 @@ class PlatformScriptTest {
             state = HttpClient.newHttpClient().send(jobStatus, HttpResponse.BodyHandlers.ofString()).body();
         }
         assertTrue(state.contains("\"status\":\"completed\""), state);
+        // each of those requests is one trace, from the gateway through the services and across Kafka
+        List<Span> signUp = trace("signup", spans -> spans.stream().anyMatch(
+                s -> s.is("inference-service", "CONSUMER", "users.v1")));
+        Span gatewayServer = signUp.stream().filter(s -> s.is("gateway-service", "SERVER", "")).findFirst().orElseThrow();
+        assertNull(gatewayServer.parentId(), "the gateway's span should start the trace: " + signUp);
+        Span userServer = childOf(signUp, childOf(signUp, gatewayServer, "gateway-service", "CLIENT", "post"),
+                "user-service", "SERVER", "post /v1/users");
+        childOf(signUp, userServer, "user-service", "CLIENT", "insert outbox");
+        childOf(signUp, childOf(signUp, userServer, "inference-service", "CONSUMER", "users.v1"),
+                "inference-service", "CLIENT", "insert user_profiles");
+
+        List<Span> jobTrace = trace("jobs", spans -> spans.stream().anyMatch(
+                s -> s.is("inference-service", "CONSUMER", "inference.jobs.v1")));
+        Span jobGateway = jobTrace.stream().filter(s -> s.is("gateway-service", "SERVER", "")).findFirst().orElseThrow();
+        childOf(jobTrace, jobGateway, "gateway-service", "CLIENT", "evalsha");
+        Span jobServer = childOf(jobTrace, childOf(jobTrace, jobGateway, "gateway-service", "CLIENT", "post"),
+                "inference-service", "SERVER", "post /v1/jobs");
+        childOf(jobTrace, childOf(jobTrace, jobServer, "inference-service", "CONSUMER", "inference.jobs.v1"),
+                "inference-service", "CLIENT", "update jobs");
+
         // every request above left its line in the gateway's access log, and no log holds a secret or the email
         String gatewayLog = Files.readString(platformDir.resolve("logs/gateway-service.log"));
         assertTrue(gatewayLog.contains("POST /v1/embeddings route=embeddings status=200 "), gatewayLog);
@@ -270,6 +292,45 @@ class PlatformScriptTest {
                 .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** One span as Zipkin's API gives it. */
+    private record Span(String service, String kind, String name, String id, String parentId) {
+        boolean is(String service, String kind, String nameContains) {
+            return this.service.equals(service) && this.kind.equals(kind) && name.contains(nameContains);
+        }
+    }
+
+    /** The first trace (read back from Zipkin) through gateway route {@code route} that {@code complete} accepts. */
+    private List<Span> trace(String route, java.util.function.Predicate<List<Span>> complete) throws Exception {
+        URI query = URI.create("http://127.0.0.1:" + ports[7] + "/api/v2/traces?serviceName=gateway-service&limit=50"
+                + "&annotationQuery=meridian.route%3D" + route);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            last = HttpClient.newHttpClient().send(HttpRequest.newBuilder(query).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            for (var trace : json.readTree(last)) {
+                List<Span> spans = new ArrayList<>();
+                for (var span : trace) {
+                    spans.add(new Span(span.path("localEndpoint").path("serviceName").asText(),
+                            span.path("kind").asText(""), span.path("name").asText(""), span.path("id").asText(),
+                            span.hasNonNull("parentId") ? span.get("parentId").asText() : null));
+                }
+                if (complete.test(spans)) {
+                    return spans;
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(250); // poll interval: spans are exported in batches every second
+        }
+        throw new AssertionError("no complete trace for route " + route + " in Zipkin: " + last);
+    }
+
+    private static Span childOf(List<Span> trace, Span parent, String service, String kind, String nameContains) {
+        return trace.stream().filter(s -> parent.id().equals(s.parentId()) && s.is(service, kind, nameContains))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " span '" + nameContains + "' of "
+                        + service + " under " + parent + " in " + trace));
+    }
+
     private record JobRow(String status, int done, int attempts, String worker, long resultBytes) {
         long workerPid() {
             return Long.parseLong(worker.substring(0, worker.indexOf('@')));
@@ -353,7 +414,7 @@ class PlatformScriptTest {
         if (args[0].equals("up")) {
             command.addAll(List.of("--pg-port=" + ports[0], "--redis-port=" + ports[1], "--kafka-port=" + ports[2],
                     "--kafka-controller-port=" + ports[3], "--gateway-port=" + ports[4], "--user-port=" + ports[5],
-                    "--inference-port=" + ports[6]));
+                    "--inference-port=" + ports[6], "--zipkin-port=" + ports[7]));
         }
         ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
         builder.environment().put("MERIDIAN_PLATFORM_DIR", platformDir.toString());
