@@ -6,14 +6,23 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -65,6 +74,7 @@ public final class MicroBatcher implements AutoCloseable {
     private volatile boolean ready;
     private volatile String failure;
 
+    private final Tracer tracer;
     private final Timer queueTime;
     private final Timer inferenceTime;
     private final DistributionSummary batchSize;
@@ -78,8 +88,9 @@ public final class MicroBatcher implements AutoCloseable {
      * @param warmUpLength the longest sequence the model will see; the warm-up batch has this shape
      */
     public MicroBatcher(String name, Settings settings, Supplier<? extends BatchRunner> loader, int warmUpLength,
-                        MeterRegistry meters, Tags tags) {
+                        MeterRegistry meters, Tags tags, Tracer tracer) {
         this.name = name;
+        this.tracer = tracer;
         this.settings = settings;
         this.loader = loader;
         this.warmUpLength = warmUpLength;
@@ -134,8 +145,10 @@ public final class MicroBatcher implements AutoCloseable {
                         + settings.queueCapacity() + "); retry shortly");
             }
             ArrayDeque<Item> queue = priority == Priority.INTERACTIVE ? interactive : background;
+            SpanContext caller = Span.current().getSpanContext();
+            Instant enqueuedAt = Instant.now();
             for (long[] ids : inputs) {
-                Item item = new Item(ids, priority, now, deadline);
+                Item item = new Item(ids, priority, now, deadline, caller, enqueuedAt);
                 queue.addLast(item);
                 results.add(item.result);
             }
@@ -293,15 +306,22 @@ public final class MicroBatcher implements AutoCloseable {
 
     private void runBatch(BatchRunner runner, List<Item> batch) {
         long start = System.nanoTime();
+        Instant startedAt = Instant.now();
         List<long[]> ids = new ArrayList<>(batch.size());
         int real = 0;
         int longest = 0;
+        // the requests this batch serves, each with its items (one request's inputs can share a batch)
+        Map<SpanContext, List<Item>> requests = new LinkedHashMap<>();
         for (Item item : batch) {
             queueTime.record(start - item.enqueued, TimeUnit.NANOSECONDS);
             ids.add(item.ids);
             real += item.ids.length;
             longest = Math.max(longest, item.ids.length);
+            if (item.caller.isValid()) {
+                requests.computeIfAbsent(item.caller, caller -> new ArrayList<>()).add(item);
+            }
         }
+        Span batchSpan = batchSpan(batch.size(), real, longest, startedAt, requests.keySet());
         try {
             float[][] vectors = runner.run(ids);
             inferenceTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -313,8 +333,37 @@ public final class MicroBatcher implements AutoCloseable {
             }
         } catch (Throwable e) {
             LOG.errorf(e, "%s failed a batch of %d", name, batch.size());
+            batchSpan.setStatus(StatusCode.ERROR, e.toString());
             batch.forEach(item -> item.result.completeExceptionally(e));
+        } finally {
+            batchSpan.end();
+            requests.forEach((caller, items) -> requestSpan(caller, items, batchSpan, batch.size(), startedAt));
         }
+    }
+
+    /** One span per batch, linked to the span of every request it served (it is no single request's child). */
+    private Span batchSpan(int size, int realTokens, int longest, Instant startedAt, Iterable<SpanContext> callers) {
+        SpanBuilder builder = tracer.spanBuilder(name + " batch").setNoParent().setStartTimestamp(startedAt)
+                .setAttribute("meridian.model", name)
+                .setAttribute("meridian.batch.size", size)
+                .setAttribute("meridian.batch.tokens", realTokens)
+                .setAttribute("meridian.batch.padded_tokens", (long) longest * size);
+        callers.forEach(builder::addLink);
+        return builder.startSpan();
+    }
+
+    /** In the request's trace: from queueing its inputs to their vectors, with the wait and the batch it joined. */
+    private void requestSpan(SpanContext caller, List<Item> items, Span batch, int batchSize, Instant startedAt) {
+        Instant enqueuedAt = items.get(0).enqueuedAt;
+        tracer.spanBuilder(name + " embed").setParent(Context.root().with(Span.wrap(caller)))
+                .setStartTimestamp(enqueuedAt)
+                .addLink(batch.getSpanContext())
+                .setAttribute("meridian.model", name)
+                .setAttribute("meridian.inputs", items.size())
+                .setAttribute("meridian.batch.size", batchSize)
+                .setAttribute("meridian.queue_ms", Duration.between(enqueuedAt, startedAt).toNanos() / 1e6)
+                .startSpan()
+                .end();
     }
 
     private void failAll(Throwable cause) {
@@ -341,13 +390,18 @@ public final class MicroBatcher implements AutoCloseable {
         final Priority priority;
         final long enqueued;
         final long deadline;
+        /** The span of the request that queued the item (invalid when there is none) and when it did. */
+        final SpanContext caller;
+        final Instant enqueuedAt;
         final CompletableFuture<float[]> result = new CompletableFuture<>();
 
-        Item(long[] ids, Priority priority, long enqueued, long deadline) {
+        Item(long[] ids, Priority priority, long enqueued, long deadline, SpanContext caller, Instant enqueuedAt) {
             this.ids = ids;
             this.priority = priority;
             this.enqueued = enqueued;
             this.deadline = deadline;
+            this.caller = caller;
+            this.enqueuedAt = enqueuedAt;
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.meridian.inference.service;
 import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.config.InferenceConfig.ModelConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
@@ -29,7 +30,7 @@ public class ModelRegistry {
     private final Map<String, ModelVersion> byQualifiedName = new LinkedHashMap<>();
     private final Map<String, ModelVersion> defaults = new LinkedHashMap<>();
 
-    public ModelRegistry(InferenceConfig config, MeterRegistry meters) {
+    public ModelRegistry(InferenceConfig config, MeterRegistry meters, Tracer tracer) {
         InferenceConfig.Batching batching = config.batching();
         if (config.limits().maxItems() > batching.queueCapacity()) {
             // A request the queue can never hold would get 429s forever; refuse the configuration instead.
@@ -50,7 +51,7 @@ public class ModelRegistry {
             }
             MicroBatcher batcher = new MicroBatcher(name, settings,
                     () -> new OnnxEmbedder(model.artifact(), model.dimensions(), threads, batching.allowSpinning()), model.maxTokens(),
-                    meters, Tags.of("model", model.id(), "version", model.version()));
+                    meters, Tags.of("model", model.id(), "version", model.version()), tracer);
             ModelVersion version = new ModelVersion(model, new ModelTokenizer(model.tokenizer(), model.maxTokens()), batcher);
             byQualifiedName.put(name, version);
             if (model.defaultVersion() && defaults.putIfAbsent(model.id(), version) != null) {

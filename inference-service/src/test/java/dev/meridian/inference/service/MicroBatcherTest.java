@@ -3,13 +3,29 @@ package dev.meridian.inference.service;
 import dev.meridian.inference.service.MicroBatcher.Priority;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.LinkData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -34,6 +50,7 @@ class MicroBatcherTest {
     private volatile boolean holdBatches;
     private double paddingRatio = 100; // off unless a test is about it
     private MicroBatcher batcher;
+    private Tracer tracer = OpenTelemetry.noop().getTracer("test");
 
     /** A vector that identifies its input: [first id, length]. */
     private final BatchRunner model = batch -> {
@@ -54,7 +71,7 @@ class MicroBatcherTest {
     private MicroBatcher start(int maxBatch, int maxTokens, Duration maxWait, int capacity, Duration timeout) {
         batcher = new MicroBatcher("test", new MicroBatcher.Settings(maxBatch, maxTokens, paddingRatio, 8, maxWait, capacity,
                 256, timeout),
-                () -> model, WARM_UP_LENGTH, new SimpleMeterRegistry(), Tags.empty());
+                () -> model, WARM_UP_LENGTH, new SimpleMeterRegistry(), Tags.empty(), tracer);
         return batcher;
     }
 
@@ -195,12 +212,67 @@ class MicroBatcherTest {
     void aModelThatCannotLoadIsReportedAndRefusesWork() throws Exception {
         batcher = new MicroBatcher("broken", new MicroBatcher.Settings(4, 4096, 1.1, 8, Duration.ofMillis(1), 10,
                 256, Duration.ofSeconds(1)), () -> { throw new IllegalStateException("no such file"); }, WARM_UP_LENGTH,
-                new SimpleMeterRegistry(), Tags.empty());
+                new SimpleMeterRegistry(), Tags.empty(), tracer);
         while (batcher.failure() == null) {
             Thread.onSpinWait();
         }
         assertFalse(batcher.ready());
         assertEquals("no such file", batcher.failure());
         assertThrows(IllegalStateException.class, () -> batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE));
+    }
+
+    @Test
+    void aBatchIsOneSpanLinkedToEveryRequestItServedAndEachRequestSeesItsWaitInItsOwnTrace() throws Exception {
+        List<SpanData> spans = new CopyOnWriteArrayList<>();
+        SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(
+                new SpanExporter() {
+                    @Override
+                    public CompletableResultCode export(Collection<SpanData> finished) {
+                        spans.addAll(finished);
+                        return CompletableResultCode.ofSuccess();
+                    }
+
+                    @Override
+                    public CompletableResultCode flush() {
+                        return CompletableResultCode.ofSuccess();
+                    }
+
+                    @Override
+                    public CompletableResultCode shutdown() {
+                        return CompletableResultCode.ofSuccess();
+                    }
+                })).build();
+        tracer = provider.get("test");
+        // three items fill a batch at once: both requests are in it
+        start(3, 4096, Duration.ofSeconds(5), 1000, Duration.ofSeconds(10));
+        Span first = tracer.spanBuilder("first request").startSpan();
+        Span second = tracer.spanBuilder("second request").startSpan();
+        List<CompletableFuture<float[]>> results = new ArrayList<>();
+        try (Scope ignored = first.makeCurrent()) {
+            results.addAll(batcher.submit(List.of(ids(1, 3), ids(2, 3)), Priority.INTERACTIVE));
+        }
+        try (Scope ignored = second.makeCurrent()) {
+            results.addAll(batcher.submit(List.of(ids(3, 3)), Priority.INTERACTIVE));
+        }
+        for (CompletableFuture<float[]> result : results) {
+            result.get(5, TimeUnit.SECONDS);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                spans.stream().filter(span -> span.getName().equals("test embed")).count() == 2);
+
+        SpanData batch = spans.stream().filter(span -> span.getName().equals("test batch")).findFirst().orElseThrow();
+        assertFalse(batch.getParentSpanContext().isValid(), "a batch belongs to no single request");
+        assertEquals(3L, batch.getAttributes().get(AttributeKey.longKey("meridian.batch.size")));
+        assertEquals(Set.of(first.getSpanContext(), second.getSpanContext()),
+                batch.getLinks().stream().map(LinkData::getSpanContext).collect(Collectors.toSet()));
+        for (Span request : List.of(first, second)) {
+            SpanData embed = spans.stream().filter(span -> span.getName().equals("test embed")
+                    && span.getParentSpanId().equals(request.getSpanContext().getSpanId())).findFirst().orElseThrow();
+            assertEquals(request.getSpanContext().getTraceId(), embed.getTraceId());
+            assertEquals(request == first ? 2L : 1L, embed.getAttributes().get(AttributeKey.longKey("meridian.inputs")));
+            assertEquals(3L, embed.getAttributes().get(AttributeKey.longKey("meridian.batch.size")));
+            assertTrue(embed.getAttributes().get(AttributeKey.doubleKey("meridian.queue_ms")) >= 0);
+            assertEquals(batch.getSpanContext(), embed.getLinks().get(0).getSpanContext());
+        }
     }
 }
