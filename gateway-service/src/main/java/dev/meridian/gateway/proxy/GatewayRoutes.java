@@ -5,11 +5,17 @@ import dev.meridian.gateway.filter.IdentityHeadersFilter;
 import dev.meridian.gateway.filter.RateLimitFilter;
 import dev.meridian.gateway.filter.Refusal;
 import dev.meridian.gateway.service.RouteTable;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+
+import java.util.function.Supplier;
 
 /**
  * The gateway pipeline, one step per concern: route match, request id, authentication, rate limit, identity headers,
@@ -26,17 +32,40 @@ public class GatewayRoutes {
     private final UpstreamProxy proxy;
     private final WebSocketProxy webSockets;
     private final CachingProxy caching;
+    private final Tracer tracer;
 
     public GatewayRoutes(RouteTable routes, AuthenticationFilter authentication, RateLimitFilter rateLimits,
                          IdentityHeadersFilter identityHeaders, UpstreamProxy proxy, WebSocketProxy webSockets,
-                         CachingProxy caching) {
+                         CachingProxy caching, Tracer tracer) {
         this.caching = caching;
+        this.tracer = tracer;
         this.routes = routes;
         this.authentication = authentication;
         this.rateLimits = rateLimits;
         this.identityHeaders = identityHeaders;
         this.proxy = proxy;
         this.webSockets = webSockets;
+    }
+
+    /**
+     * Runs one step of the pipeline in its own span, current until the step ends (the request's steps run one after
+     * the other), so the Redis and HTTP calls it makes (deny-list, JWKS, rate limit) show under it in the trace.
+     */
+    private <T> Uni<T> traced(String name, Supplier<Uni<T>> step) {
+        return Uni.createFrom().emitter(emitter -> {
+            Span span = tracer.spanBuilder(name).startSpan();
+            Scope scope = span.makeCurrent();
+            step.get().subscribe().with(item -> {
+                scope.close();
+                span.end();
+                emitter.complete(item);
+            }, failure -> {
+                scope.close();
+                span.setAttribute("meridian.refused", String.valueOf(failure.getMessage()));
+                span.end();
+                emitter.fail(failure);
+            });
+        });
     }
 
     void register(@Observes Router router) {
@@ -66,8 +95,9 @@ public class GatewayRoutes {
         }
         ctx.put(AccessLog.ROUTE, route);
         String clientIp = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
-        authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION))
-                .call(identity -> rateLimits.apply(route, identity, clientIp, ctx.response().headers()))
+        traced("authenticate", () -> authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION)))
+                .call(identity -> traced("rate limit",
+                        () -> rateLimits.apply(route, identity, clientIp, ctx.response().headers())))
                 .subscribe().with(
                 identity -> {
                     if (identity != null) {

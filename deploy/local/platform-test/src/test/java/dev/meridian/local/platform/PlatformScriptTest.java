@@ -153,11 +153,20 @@ class PlatformScriptTest {
         List<Span> jobTrace = trace("jobs", spans -> spans.stream().anyMatch(
                 s -> s.is("inference-service", "CONSUMER", "inference.jobs.v1")));
         Span jobGateway = jobTrace.stream().filter(s -> s.is("gateway-service", "SERVER", "")).findFirst().orElseThrow();
-        childOf(jobTrace, jobGateway, "gateway-service", "CLIENT", "evalsha");
+        childOf(jobTrace, childOf(jobTrace, jobGateway, "gateway-service", "", "rate limit"),
+                "gateway-service", "CLIENT", "evalsha");
         Span jobServer = childOf(jobTrace, childOf(jobTrace, jobGateway, "gateway-service", "CLIENT", "post"),
                 "inference-service", "SERVER", "post /v1/jobs");
         childOf(jobTrace, childOf(jobTrace, jobServer, "inference-service", "CONSUMER", "inference.jobs.v1"),
                 "inference-service", "CLIENT", "update jobs");
+
+        // the embedding waited in the micro-batcher: its span is in the request's trace, the batch's in its own
+        List<Span> embedTrace = trace("embeddings", spans -> spans.stream().anyMatch(
+                s -> s.is("inference-service", "", " embed")));
+        Span embedServer = childOf(embedTrace, childOf(embedTrace, embedTrace.stream()
+                        .filter(s -> s.is("gateway-service", "SERVER", "")).findFirst().orElseThrow(),
+                "gateway-service", "CLIENT", "post"), "inference-service", "SERVER", "post /v1/embeddings");
+        childOf(embedTrace, embedServer, "inference-service", "", " embed");
 
         // every request above left its line in the gateway's access log, and no log holds a secret or the email
         String gatewayLog = Files.readString(platformDir.resolve("logs/gateway-service.log"));
