@@ -19,7 +19,7 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The gateway's access log: one line per request, saying what an operator needs and nothing secret. */
+/** What the gateway records per request: an access log line (what an operator needs, nothing secret) and metrics. */
 @QuarkusTest
 class AccessLogTest {
 
@@ -78,5 +78,18 @@ class AccessLogTest {
         given().header("X-Request-Id", unauthenticated).get("/v1/models").then().statusCode(401);
         assertTrue(lineFor(unauthenticated).matches("GET /v1/models route=models status=401 .* upstream=- .* user=- .*"),
                 lineFor(unauthenticated));
+    }
+
+    @Test
+    void requestsAreCountedAndTimedPerRouteAndOutcomeForDashboards() {
+        String token = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString()));
+        given().auth().oauth2(token).get("/v1/models").then().statusCode(200);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("meridian_gateway_requests_seconds_count{")
+                && line.contains("route=\"models\"") && line.contains("status=\"200\"")
+                && line.contains("ratelimit=\"allowed\"") && line.contains("method=\"GET\"")), metrics);
+        // a histogram, so dashboards can show percentiles across instances
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("meridian_gateway_requests_seconds_bucket{")
+                && line.contains("route=\"models\"")), "no histogram buckets");
     }
 }

@@ -51,7 +51,9 @@ final class InferenceApi {
                 matches &= line.contains(fragment);
             }
             if (matches) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                // "name{labels} value", maybe followed by an exemplar: " # {trace_id=...} value timestamp"
+                String sample = line.contains(" # ") ? line.substring(0, line.indexOf(" # ")) : line;
+                sum += Double.parseDouble(sample.substring(sample.lastIndexOf(' ') + 1));
             }
         }
         return sum;

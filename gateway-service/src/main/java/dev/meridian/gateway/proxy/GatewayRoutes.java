@@ -33,10 +33,12 @@ public class GatewayRoutes {
     private final WebSocketProxy webSockets;
     private final CachingProxy caching;
     private final Tracer tracer;
+    private final RequestRecorder recorder;
 
     public GatewayRoutes(RouteTable routes, AuthenticationFilter authentication, RateLimitFilter rateLimits,
                          IdentityHeadersFilter identityHeaders, UpstreamProxy proxy, WebSocketProxy webSockets,
-                         CachingProxy caching, Tracer tracer) {
+                         CachingProxy caching, Tracer tracer, RequestRecorder recorder) {
+        this.recorder = recorder;
         this.caching = caching;
         this.tracer = tracer;
         this.routes = routes;
@@ -81,7 +83,7 @@ public class GatewayRoutes {
         String requestId = RequestIds.choose(ctx.request().getHeader(RequestIds.HEADER));
         ctx.put(RequestIds.KEY, requestId);
         ctx.response().putHeader(RequestIds.HEADER, requestId);
-        AccessLog.track(ctx);
+        recorder.track(ctx);
         if (ctx.request().isSSL()) {
             // only over TLS (quarkus.http.ssl.*): browsers ignore it on plain HTTP and it would lock out dev setups
             ctx.response().putHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
@@ -93,7 +95,7 @@ public class GatewayRoutes {
                     + ctx.normalizedPath());
             return;
         }
-        ctx.put(AccessLog.ROUTE, route);
+        ctx.put(RequestRecorder.ROUTE, route);
         String clientIp = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
         traced("authenticate", () -> authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION)))
                 .call(identity -> traced("rate limit",
@@ -101,7 +103,7 @@ public class GatewayRoutes {
                 .subscribe().with(
                 identity -> {
                     if (identity != null) {
-                        ctx.put(AccessLog.USER, identity.userId());
+                        ctx.put(RequestRecorder.USER, identity.userId());
                     }
                     var headers = identityHeaders.apply(ctx.request().headers(), identity);
                     headers.set(RequestIds.HEADER, requestId);

@@ -1,5 +1,7 @@
 package dev.meridian.gateway.proxy;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -25,6 +27,11 @@ public final class Problems {
         String requestId = ctx.get(RequestIds.KEY);
         if (requestId != null) {
             body.put("requestId", requestId);
+        }
+        // finds the request's trace in Zipkin or Jaeger
+        SpanContext span = Span.current().getSpanContext();
+        if (span.isValid()) {
+            body.put("traceId", span.getTraceId());
         }
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/problem+json")
                 .end(body.encode());

@@ -165,7 +165,7 @@ public class UpstreamProxy {
                     ServiceInstance instance = service.selectInstanceAndRecordStart(
                             untried.isEmpty() ? usable : untried, true);
                     tried.add(address(instance));
-                    ctx.put(AccessLog.UPSTREAM, address(instance));
+                    ctx.put(RequestRecorder.UPSTREAM, address(instance));
                     return instance;
                 })
                 .flatMap(instance -> Uni.createFrom().<HttpClientResponse>emitter(em -> client.request(

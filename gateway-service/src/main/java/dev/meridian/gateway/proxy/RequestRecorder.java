@@ -1,28 +1,42 @@
 package dev.meridian.gateway.proxy;
 
 import dev.meridian.gateway.service.RouteTable;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.util.concurrent.TimeUnit;
+
 /**
- * One line per request at the edge, in category {@code dev.meridian.gateway.access}: method, path, route, status,
- * duration, bytes sent, upstream instance, cache and rate-limit outcome, user id and request id. Never the query
- * string, headers or bodies, which can carry secrets. The same facts go on the request's server span as attributes,
- * so a trace shows them too.
+ * What the edge records about each request:
+ * <ul>
+ * <li>an access log line in category {@code dev.meridian.gateway.access}: method, path, route, status, duration,
+ * bytes sent, upstream instance, cache and rate-limit outcome, user id and request id (never the query string,
+ * headers or bodies, which can carry secrets);</li>
+ * <li>RED metrics per route: {@code meridian.gateway.requests} (a timer with a histogram, tagged route, method,
+ * status, cache and rate-limit outcome);</li>
+ * <li>the same facts as attributes on the request's server span.</li>
+ * </ul>
  */
-public final class AccessLog {
+@ApplicationScoped
+public class RequestRecorder {
 
     static final String ROUTE = "meridian.access.route";
     static final String USER = "meridian.access.user";
     static final String UPSTREAM = "meridian.access.upstream";
     private static final Logger LOG = Logger.getLogger("dev.meridian.gateway.access");
 
-    private AccessLog() {
+    private final MeterRegistry meters;
+
+    public RequestRecorder(MeterRegistry meters) {
+        this.meters = meters;
     }
 
-    static void track(RoutingContext ctx) {
+    void track(RoutingContext ctx) {
         long start = System.nanoTime();
         Span span = Span.current();
         ctx.addHeadersEndHandler(ignored -> {
@@ -39,15 +53,24 @@ public final class AccessLog {
             }
         });
         ctx.addEndHandler(done -> {
+            long nanos = System.nanoTime() - start;
+            HttpServerResponse response = ctx.response();
+            RouteTable.Route route = ctx.get(ROUTE);
+            Timer.builder("meridian.gateway.requests").description("requests at the edge, by route and outcome")
+                    .publishPercentileHistogram()
+                    .tag("route", route == null ? "none" : route.id())
+                    .tag("method", ctx.request().method().name())
+                    .tag("status", Integer.toString(response.getStatusCode()))
+                    .tag("cache", value(response.headers().get(CachingProxy.X_CACHE)))
+                    .tag("ratelimit", rateLimit(response))
+                    .register(meters).record(nanos, TimeUnit.NANOSECONDS);
             if (!LOG.isInfoEnabled()) {
                 return;
             }
-            HttpServerResponse response = ctx.response();
-            RouteTable.Route route = ctx.get(ROUTE);
             LOG.infof("%s %s route=%s status=%d ms=%.1f bytes=%d upstream=%s cache=%s ratelimit=%s user=%s request=%s",
                     ctx.request().method(), ctx.normalizedPath(), route == null ? "-" : route.id(),
                     response.getStatusCode(),
-                    (System.nanoTime() - start) / 1e6, response.bytesWritten(), value(ctx.get(UPSTREAM)),
+                    nanos / 1e6, response.bytesWritten(), value(ctx.get(UPSTREAM)),
                     value(response.headers().get(CachingProxy.X_CACHE)), rateLimit(response), value(ctx.get(USER)),
                     ctx.get(RequestIds.KEY));
         });
