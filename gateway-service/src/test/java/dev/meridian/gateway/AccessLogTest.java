@@ -88,6 +88,9 @@ class AccessLogTest {
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("meridian_gateway_requests_seconds_count{")
                 && line.contains("route=\"models\"") && line.contains("status=\"200\"")
                 && line.contains("ratelimit=\"allowed\"") && line.contains("method=\"GET\"")), metrics);
+        assertTrue(metrics.contains("meridian_gateway_jwks_loaded 1.0"), "the key set is not reported loaded");
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("meridian_gateway_jwks_refreshes_total{")
+                && line.contains("result=\"success\"") && !line.endsWith(" 0.0")), "no successful JWKS refresh counted");
         // a histogram, so dashboards can show percentiles across instances
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("meridian_gateway_requests_seconds_bucket{")
                 && line.contains("route=\"models\"")), "no histogram buckets");

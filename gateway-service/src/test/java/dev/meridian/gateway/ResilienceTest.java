@@ -30,6 +30,7 @@ class ResilienceTest {
         assertEquals(calls, EchoUpstreamResource.brokenCalls.get(), "an open breaker still called the upstream");
         given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").then()
                 .body("upstreams.find { it.name == 'broken' }.breaker", equalTo("open"));
+        given().get("/q/metrics").then().body(containsString("meridian_gateway_upstream_breaker{upstream=\"broken\"} 2.0"));
         // other upstreams are not affected
         given().get("/.well-known/jwks.json").then().statusCode(200);
 
@@ -52,6 +53,7 @@ class ResilienceTest {
         given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").then()
                 .body("upstreams.find { it.name == 'pair' }.instances.find { it.address == '" + sick + "' }.ejected",
                         equalTo(true));
+        given().get("/q/metrics").then().body(containsString("meridian_gateway_upstream_ejected{upstream=\"pair\"} 1.0"));
         for (int i = 0; i < 20; i++) {
             given().get("/v1/pair/again").then().statusCode(200);
         }

@@ -71,6 +71,11 @@ public class InstanceHealth {
         return usable.isEmpty() ? instances : usable;
     }
 
+    /** Instances of {@code upstream} out of rotation right now. */
+    public long ejectedCount(String upstream) {
+        return states.keySet().stream().filter(key -> key.startsWith(upstream + "@") && ejected(key)).count();
+    }
+
     public Map<String, State> snapshot() {
         return new TreeMap<>(states);
     }

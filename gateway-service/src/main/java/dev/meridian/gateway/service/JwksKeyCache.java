@@ -2,6 +2,9 @@ package dev.meridian.gateway.service;
 
 import dev.meridian.gateway.client.JwksClient;
 import dev.meridian.gateway.config.GatewayConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,10 +33,18 @@ public class JwksKeyCache {
     private volatile long lastUnknownKidRefresh = Long.MIN_VALUE / 2;
     private volatile Future<Void> inFlight;
 
-    public JwksKeyCache(JwksClient client, Vertx vertx, GatewayConfig config) {
+    private final Counter refreshed;
+    private final Counter refreshFailed;
+
+    public JwksKeyCache(JwksClient client, Vertx vertx, GatewayConfig config, MeterRegistry meters) {
         this.client = client;
         this.vertx = vertx;
         this.config = config.jwt();
+        // an alert on failures: a gateway serving a stale key set will refuse tokens signed by a newer key
+        this.refreshed = Counter.builder("meridian.gateway.jwks.refreshes").tag("result", "success").register(meters);
+        this.refreshFailed = Counter.builder("meridian.gateway.jwks.refreshes").tag("result", "failure").register(meters);
+        Gauge.builder("meridian.gateway.jwks.loaded", this, cache -> cache.loaded() ? 1 : 0)
+                .description("1 once a key set was loaded").register(meters);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -70,7 +81,11 @@ public class JwksKeyCache {
             return inFlight;
         }
         Future<Void> fetch = client.fetch()
-                .onSuccess(fetched -> keys = fetched)
+                .onSuccess(fetched -> {
+                    keys = fetched;
+                    refreshed.increment();
+                })
+                .onFailure(e -> refreshFailed.increment())
                 .onFailure(e -> LOG.warnf("JWKS refresh from %s failed (%s); %s", config.jwksUrl(), e.getMessage(),
                         keys == null ? "no key set yet: authenticated routes answer 503" : "serving the last key set"))
                 .<Void>mapEmpty()
