@@ -94,8 +94,11 @@ public class CachingProxy {
         boolean[] created = {false};
         Uni<Outcome> flight = inFlight.computeIfAbsent(flightKey, k -> {
             created[0] = true;
-            return call(ctx, route, base, user).onTermination().invoke(() -> inFlight.remove(k))
-                    .memoize().indefinitely();
+            // a flight that just ended may have stored the answer after this request looked
+            CachedResponse stored = cache.localFresh(base, ctx.request()::getHeader, user);
+            Uni<Outcome> outcome = stored != null ? Uni.createFrom().item(new Outcome(stored, null))
+                    : call(ctx, route, base, user);
+            return outcome.onTermination().invoke(() -> inFlight.remove(k)).memoize().indefinitely();
         });
         boolean leader = created[0];
         // waiters are answered on their own connection's event loop

@@ -95,6 +95,19 @@ public class ResponseCache {
         return base + "#" + sha256(variant.toString()).substring(0, 32);
     }
 
+    /**
+     * A fresh answer for the request already held in this process, or null: no Redis call. Closes the gap where a
+     * request looked up just before another one stored the answer.
+     */
+    public CachedResponse localFresh(String base, UnaryOperator<String> requestHeader, String user) {
+        if (!(local.getIfPresent(base + "#vary") instanceof Variants variants)) {
+            return null;
+        }
+        Object held = local.getIfPresent(key(base, variants, requestHeader, user));
+        return held instanceof CachedResponse entry && entry.fresh(System.currentTimeMillis()) && entry.visibleTo(user)
+                ? entry : null;
+    }
+
     public Uni<Variants> variants(String base) {
         return read(base + "#vary", Variants.class, Variants::fromJson);
     }
