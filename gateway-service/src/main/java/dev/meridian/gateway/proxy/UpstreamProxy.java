@@ -161,7 +161,8 @@ public class UpstreamProxy {
         return service.getInstances()
                 .map(all -> {
                     List<ServiceInstance> usable = health.usable(all, i -> healthKey(route, i));
-                    List<ServiceInstance> untried = usable.stream().filter(i -> !tried.contains(address(i))).toList();
+                    List<ServiceInstance> untried = tried.isEmpty() ? usable
+                            : usable.stream().filter(i -> !tried.contains(address(i))).toList();
                     ServiceInstance instance = service.selectInstanceAndRecordStart(
                             untried.isEmpty() ? usable : untried, true);
                     tried.add(address(instance));

@@ -67,6 +67,10 @@ public class InstanceHealth {
 
     /** The instances in rotation, or all of them when none is. */
     public <T> List<T> usable(List<T> instances, Function<T, String> address) {
+        if (instances.stream().noneMatch(instance -> ejected(address.apply(instance)))) {
+            // the usual case, on every request: nothing to leave out, nothing to copy
+            return instances;
+        }
         List<T> usable = instances.stream().filter(instance -> !ejected(address.apply(instance))).toList();
         return usable.isEmpty() ? instances : usable;
     }
