@@ -104,23 +104,26 @@ public class CachingProxy {
         // waiters are answered on their own connection's event loop
         Context context = Vertx.currentContext();
         (leader ? flight : flight.emitOn(task -> context.runOnContext(v -> task.run()))).subscribe().with(outcome -> {
-            if (outcome.entry != null && outcome.entry.visibleTo(user) && (leader || sameVariant(ctx, base, user, outcome.entry))) {
-                serve(ctx, outcome.entry, leader ? "MISS" : "HIT");
-            } else if (leader) {
-                ctx.response().putHeader(X_CACHE, "MISS");
-                UpstreamProxy.relay(outcome.passThrough, ctx.response());
+            if (leader) {
+                answerMiss(ctx, outcome);
+            } else if (outcome.entry != null && outcome.entry.visibleTo(user) && sameVariant(ctx, base, user, outcome.entry)) {
+                serve(ctx, outcome.entry, "HIT");
             } else {
                 // the leader's answer is not for this request (not stored, or another variant): ask for our own
-                call(ctx, route, base, user).subscribe().with(own -> {
-                    ctx.response().putHeader(X_CACHE, "MISS");
-                    if (own.entry != null) {
-                        serve(ctx, own.entry, "MISS");
-                    } else {
-                        UpstreamProxy.relay(own.passThrough, ctx.response());
-                    }
-                }, e -> failed(ctx, route, lookup, e, true));
+                call(ctx, route, base, user).subscribe().with(own -> answerMiss(ctx, own),
+                        e -> failed(ctx, route, lookup, e, true));
             }
         }, e -> failed(ctx, route, lookup, e, leader));
+    }
+
+    /** This request's own upstream answer: from the stored entry, or relayed as it streams when it was not stored. */
+    private static void answerMiss(RoutingContext ctx, Outcome outcome) {
+        if (outcome.entry != null) {
+            serve(ctx, outcome.entry, "MISS");
+        } else {
+            ctx.response().putHeader(X_CACHE, "MISS");
+            UpstreamProxy.relay(outcome.passThrough, ctx.response());
+        }
     }
 
     /** The headers the answer varies on (and the user, for a per-user answer) are this request's too. */

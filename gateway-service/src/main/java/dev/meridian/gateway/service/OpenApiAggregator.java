@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * One OpenAPI document for the whole public API: each upstream's own document ({@code /q/openapi}), keeping only the
@@ -106,20 +107,19 @@ public class OpenApiAggregator {
     private void merge(JsonObject merged, String upstream, JsonObject doc) {
         JsonObject schemas = merged.getJsonObject("components").getJsonObject("schemas");
         JsonObject theirs = doc.getJsonObject("components", new JsonObject()).getJsonObject("schemas", new JsonObject());
+        // decided once, on the documents as published, and used for both the schemas and the references to them
+        Set<String> clashes = theirs.fieldNames().stream()
+                .filter(name -> schemas.containsKey(name) && !schemas.getValue(name).equals(theirs.getValue(name)))
+                .collect(Collectors.toSet());
         String text = doc.encode();
-        for (String name : theirs.fieldNames()) {
-            if (schemas.containsKey(name) && !schemas.getValue(name).equals(theirs.getValue(name))) {
-                text = text.replace("\"#/components/schemas/" + name + "\"",
-                        "\"#/components/schemas/" + upstream + "_" + name + "\"");
-            }
+        for (String name : clashes) {
+            text = text.replace("\"#/components/schemas/" + name + "\"",
+                    "\"#/components/schemas/" + upstream + "_" + name + "\"");
         }
         JsonObject renamed = new JsonObject(text);
         renamed.getJsonObject("components", new JsonObject()).getJsonObject("schemas", new JsonObject())
-                .forEach(entry -> {
-                    String name = schemas.containsKey(entry.getKey()) && !schemas.getValue(entry.getKey())
-                            .equals(entry.getValue()) ? upstream + "_" + entry.getKey() : entry.getKey();
-                    schemas.put(name, entry.getValue());
-                });
+                .forEach(entry -> schemas.put(clashes.contains(entry.getKey()) ? upstream + "_" + entry.getKey()
+                        : entry.getKey(), entry.getValue()));
         JsonObject paths = merged.getJsonObject("paths");
         renamed.getJsonObject("paths", new JsonObject()).forEach(entry -> {
             String path = entry.getKey();
