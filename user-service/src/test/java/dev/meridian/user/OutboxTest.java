@@ -21,6 +21,7 @@ import static dev.meridian.user.UserApi.PASSWORD;
 import static dev.meridian.user.UserApi.signUp;
 import static dev.meridian.user.UserApi.uniqueEmail;
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -63,6 +64,8 @@ class OutboxTest {
                         .patch("/v1/users/me").then().statusCode(200);
                 ids.add(id);
             }
+            // what an operator's backlog alert watches: the oldest unsent event keeps ageing while Kafka is away
+            await().atMost(Duration.ofSeconds(30)).until(() -> oldestUnsentAge() >= 1.0);
         } finally {
             kafka.start();
         }
@@ -74,5 +77,14 @@ class OutboxTest {
         }
         assertEquals(6, events.stream().map(EventEnvelope::id).distinct().count(), "an event was duplicated");
         assertFalse(UsersTopic.await(bootstrap, ids, 7, Duration.ofSeconds(2)).size() > 6, "an event was duplicated");
+        await().atMost(Duration.ofSeconds(30)).until(() -> oldestUnsentAge() == 0.0);
+    }
+
+    /** meridian_outbox_oldest_age_seconds as /q/metrics reports it. */
+    private static double oldestUnsentAge() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(line -> line.startsWith("meridian_outbox_oldest_age_seconds "))
+                .mapToDouble(line -> Double.parseDouble(line.split(" ")[1])).findFirst()
+                .orElseThrow(() -> new AssertionError("no outbox age metric in " + metrics));
     }
 }

@@ -13,6 +13,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.security.PublicKey;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -48,8 +49,19 @@ public class JwksKeyCache {
     }
 
     void onStart(@Observes StartupEvent event) {
-        refresh();
+        refreshUntilLoaded(Duration.ofSeconds(1));
         vertx.setPeriodic(config.refreshInterval().toMillis(), id -> refresh());
+    }
+
+    /** user-service may start after the gateway: retry with backoff rather than wait a whole refresh interval. */
+    private void refreshUntilLoaded(Duration delay) {
+        refresh().onComplete(ignored -> {
+            if (!loaded()) {
+                Duration next = delay.multipliedBy(2).compareTo(config.refreshInterval()) < 0
+                        ? delay.multipliedBy(2) : config.refreshInterval();
+                vertx.setTimer(delay.toMillis(), id -> refreshUntilLoaded(next));
+            }
+        });
     }
 
     public boolean loaded() {

@@ -9,6 +9,8 @@ import dev.meridian.inference.OutboxEvent;
 import dev.meridian.inference.repository.OutboxRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -18,6 +20,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,10 +39,23 @@ public class OutboxRelay {
 
     private final MutinyEmitter<byte[]> emitter;
     private final OutboxRepository outbox;
+    /** Commit time of the oldest row the last poll found unsent; null when it found none. */
+    private volatile Instant oldestPending;
+    private volatile int pendingInBatch;
 
-    public OutboxRelay(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter, OutboxRepository outbox) {
+    public OutboxRelay(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter, OutboxRepository outbox, MeterRegistry meters) {
         this.emitter = emitter;
         this.outbox = outbox;
+        // the backlog an alert watches: the age keeps growing while Kafka (or the database) is down
+        Gauge.builder("meridian.outbox.oldest.age", this, OutboxRelay::oldestPendingAge).baseUnit("seconds")
+                .description("age of the oldest event not yet published to Kafka").register(meters);
+        Gauge.builder("meridian.outbox.pending", this, relay -> relay.pendingInBatch)
+                .description("unsent events the last poll found (at most " + BATCH + ")").register(meters);
+    }
+
+    private double oldestPendingAge() {
+        Instant oldest = oldestPending;
+        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
     }
 
     @Scheduled(every = "${meridian.inference.outbox.poll-interval:0.2s}", delayed = "1s",
@@ -52,6 +68,8 @@ public class OutboxRelay {
     }
 
     private Uni<Void> publish(List<OutboxEvent> pending) {
+        oldestPending = pending.isEmpty() ? null : pending.get(0).createdAt;
+        pendingInBatch = pending.size();
         if (pending.isEmpty()) {
             return Uni.createFrom().voidItem();
         }

@@ -2,6 +2,7 @@ package dev.meridian.local.platform;
 
 import dev.meridian.local.infra.Ports;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static dev.meridian.local.platform.LocalPlatform.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -39,47 +41,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PlatformScriptTest {
 
-    private static final Path REPO = Path.of("../../..").toAbsolutePath().normalize();
     private static final List<String> COMPONENTS = List.of(
             "postgresql", "redis", "kafka", "zipkin", "gateway-service", "user-service", "inference-service");
 
     @TempDir
     Path platformDir;
-    /** PostgreSQL, Redis, Kafka, its controller, gateway, user-service, inference-service, Zipkin. */
-    private final int[] ports = withInferencePair(Ports.free(8));
+    private LocalPlatform platform;
+    private int[] ports;
 
-    /** ports[6] and ports[6] + 1 both free: room for a second inference-service instance. */
-    private static int[] withInferencePair(int[] ports) {
-        while (java.util.Arrays.stream(ports).anyMatch(p -> p == ports[6] + 1) || !bindable(ports[6] + 1)) {
-            ports[6] = Ports.free(1)[0];
-        }
-        return ports;
-    }
-
-    private static boolean bindable(int port) {
-        try (var socket = new java.net.ServerSocket()) {
-            socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+    @BeforeEach
+    void freePorts() {
+        platform = new LocalPlatform(platformDir);
+        ports = platform.ports;
     }
 
     @AfterEach
     void alwaysDown() throws Exception {
-        platform("down");
+        platform.run("down");
     }
 
     @Test
     void upStatusDownAndUpAgainKeepsData() throws Exception {
-        Result up = platform("up", "--detach", "--no-build");
-        assertEquals(0, up.exitCode, up.output);
+        LocalPlatform.Result up = platform.run("up", "--detach", "--no-build");
+        assertEquals(0, up.exitCode(), up.output());
         for (String component : COMPONENTS) {
-            assertTrue(up.output.lines().anyMatch(l -> l.startsWith(component + " ") && l.contains(" ready ")),
-                    component + " is not reported ready:\n" + up.output);
+            assertTrue(up.output().lines().anyMatch(l -> l.startsWith(component + " ") && l.contains(" ready ")),
+                    component + " is not reported ready:\n" + up.output());
         }
-        Result status = platform("status");
-        assertEquals(0, status.exitCode, status.output);
+        LocalPlatform.Result status = platform.run("status");
+        assertEquals(0, status.exitCode(), status.output());
 
         HttpResponse<String> health = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4] + "/q/health/ready")).build(),
@@ -101,7 +91,7 @@ class PlatformScriptTest {
         assertEquals(200, me.statusCode(), me.body());
         assertTrue(me.body().contains("platform-test@example.com"), me.body());
         // an API key works as a bearer credential at the gateway (exchanged with user-service for a JWT)
-        HttpResponse<String> created = send(token, "POST", "/v1/users/me/api-keys", "{\"name\":\"sdk\"}");
+        HttpResponse<String> created = platform.send(token, "POST", "/v1/users/me/api-keys", "{\"name\":\"sdk\"}");
         assertEquals(201, created.statusCode(), created.body());
         String apiKey = created.body().replaceAll(".*\"key\":\"([^\"]+)\".*", "$1");
         HttpResponse<String> withKey = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -109,25 +99,26 @@ class PlatformScriptTest {
                 .header("Authorization", "Bearer " + apiKey).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, withKey.statusCode(), withKey.body());
         // what an OpenAI SDK does with baseURL = gateway /v1 and the Meridian key: embeddings from inference-service
-        HttpResponse<String> embedded = send(apiKey, "POST", "/v1/embeddings",
+        HttpResponse<String> embedded = platform.send(apiKey, "POST", "/v1/embeddings",
                 "{\"model\":\"all-minilm-l6-v2\",\"input\":\"hello platform\",\"encoding_format\":\"base64\"}");
         assertEquals(200, embedded.statusCode(), embedded.body());
         String vector = embedded.body().replaceAll(".*\"embedding\":\"([^\"]+)\".*", "$1");
         assertEquals(384 * 4, java.util.Base64.getDecoder().decode(vector).length, embedded.body());
         // the model list is marked cacheable by inference-service, so the gateway answers the second ask itself
-        send(apiKey, "GET", "/v1/models", "");
-        HttpResponse<String> models = send(apiKey, "GET", "/v1/models", "");
+        platform.send(apiKey, "GET", "/v1/models", "");
+        HttpResponse<String> models = platform.send(apiKey, "GET", "/v1/models", "");
         assertEquals(200, models.statusCode(), models.body());
         assertEquals("HIT", models.headers().firstValue("X-Cache").orElse(""), models.headers().toString());
         // one API description for the whole platform, built from both services' documents
-        HttpResponse<String> openApi = send(apiKey, "GET", "/openapi", "");
+        HttpResponse<String> openApi = platform.send(apiKey, "GET", "/openapi", "");
         assertEquals(200, openApi.statusCode(), openApi.body());
         for (String path : List.of("\"/v1/embeddings\"", "\"/v1/users/me\"", "\"/v1/collections\"", "\"/v1/jobs\"")) {
             assertTrue(openApi.body().contains(path), path + " missing from " + openApi.body());
         }
         assertFalse(openApi.body().contains("x-meridian-unavailable"), openApi.body());
         // an async job: accepted by inference-service (which verifies the token itself), run by its Kafka worker
-        HttpResponse<String> job = send(apiKey, "POST", "/v1/jobs", "{\"type\":\"embed_batch\",\"inputs\":[\"a\",\"b\"]}");
+        HttpResponse<String> job = platform.send(apiKey, "POST", "/v1/jobs",
+                "{\"type\":\"embed_batch\",\"inputs\":[\"a\",\"b\"]}");
         assertEquals(202, job.statusCode(), job.body());
         String jobId = job.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
         HttpRequest jobStatus = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4] + "/v1/jobs/" + jobId))
@@ -184,8 +175,8 @@ class PlatformScriptTest {
         List<Long> pids = componentPids();
         assertEquals(COMPONENTS.size(), pids.size());
 
-        Result down = platform("down");
-        assertEquals(0, down.exitCode, down.output);
+        LocalPlatform.Result down = platform.run("down");
+        assertEquals(0, down.exitCode(), down.output());
         for (long pid : pids) {
             assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
                     "process " + pid + " survived ./platform down");
@@ -194,8 +185,8 @@ class PlatformScriptTest {
             assertFalse(Ports.accepts(port), "port " + port + " still open after ./platform down");
         }
 
-        Result again = platform("up", "--detach", "--no-build");
-        assertEquals(0, again.exitCode, again.output);
+        LocalPlatform.Result again = platform.run("up", "--detach", "--no-build");
+        assertEquals(0, again.exitCode(), again.output());
         // the account, and the signing key encrypted under the kept master key, survived the restart
         assertEquals(200, post(ports[5], "/v1/auth/token",
                 "{\"email\":\"platform-test@example.com\",\"password\":\"a long enough password\"}").statusCode());
@@ -215,10 +206,10 @@ class PlatformScriptTest {
      */
     @Test
     void twoInferenceInstancesShareJobsAKilledWorkersJobFinishesOnceAndErasureLeavesNothing() throws Exception {
-        Result up = platform("up", "--detach", "--no-build", "--inference-instances=2");
-        assertEquals(0, up.exitCode, up.output);
-        assertTrue(up.output.lines().anyMatch(l -> l.startsWith("inference-service-2 ") && l.contains(" ready ")),
-                up.output);
+        LocalPlatform.Result up = platform.run("up", "--detach", "--no-build", "--inference-instances=2");
+        assertEquals(0, up.exitCode(), up.output());
+        assertTrue(up.output().lines().anyMatch(l -> l.startsWith("inference-service-2 ") && l.contains(" ready ")),
+                up.output());
         Map<String, Long> pids = new HashMap<>();
         for (String line : Files.readAllLines(platformDir.resolve("run/components.tsv"))) {
             String[] fields = line.split("\t");
@@ -239,8 +230,8 @@ class PlatformScriptTest {
             seen.add(awaitJob(id, row -> row.status.equals("COMPLETED")).workerPid());
         }
         assertEquals(workers, seen, "both instances take jobs from inference.jobs.v1");
-        assertEquals(201, send(token, "POST", "/v1/collections", "{\"name\":\"notes\"}").statusCode());
-        HttpResponse<String> stored = send(token, "POST", "/v1/collections/notes/documents",
+        assertEquals(201, platform.send(token, "POST", "/v1/collections", "{\"name\":\"notes\"}").statusCode());
+        HttpResponse<String> stored = platform.send(token, "POST", "/v1/collections/notes/documents",
                 "{\"documents\":[{\"id\":\"n1\",\"text\":\"my private note\"}]}");
         assertEquals(200, stored.statusCode(), stored.body());
 
@@ -274,7 +265,8 @@ class PlatformScriptTest {
         // GDPR erasure at user-service reaches inference-service over users.v1: nothing of the user's is left
         String user = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8)
                 .replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
-        assertEquals(204, send(token, "DELETE", "/v1/users/me", "{\"password\":\"a long enough password\"}").statusCode());
+        assertEquals(204, platform.send(token, "DELETE", "/v1/users/me",
+                "{\"password\":\"a long enough password\"}").statusCode());
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         String left = "";
         try (Connection c = inferenceDb(); var query = c.prepareStatement("SELECT (SELECT count(*) FROM jobs WHERE"
@@ -292,13 +284,6 @@ class PlatformScriptTest {
             }
         }
         assertEquals("0 jobs, 0 collections, 0 orphaned documents", left);
-    }
-
-    /** A JSON request through the gateway with a bearer credential (access token or API key). */
-    private HttpResponse<String> send(String token, String method, String path, String json) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4] + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** One span as Zipkin's API gives it. */
@@ -347,7 +332,8 @@ class PlatformScriptTest {
     }
 
     private String submit(String token, String inputs) throws Exception {
-        HttpResponse<String> job = send(token, "POST", "/v1/jobs", "{\"type\":\"embed_batch\",\"inputs\":" + inputs + "}");
+        HttpResponse<String> job = platform.send(token, "POST", "/v1/jobs",
+                "{\"type\":\"embed_batch\",\"inputs\":" + inputs + "}");
         assertEquals(202, job.statusCode(), job.body());
         return job.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
     }
@@ -383,17 +369,11 @@ class PlatformScriptTest {
     void aTakenPortFailsFastWithAClearMessage() throws Exception {
         try (var taken = new java.net.ServerSocket()) {
             taken.bind(new java.net.InetSocketAddress("127.0.0.1", ports[5]));
-            Result up = platform("up", "--detach", "--no-build");
-            assertEquals(1, up.exitCode, up.output);
-            assertTrue(up.output.contains("port " + ports[5] + " needed by user-service is already in use"), up.output);
+            LocalPlatform.Result up = platform.run("up", "--detach", "--no-build");
+            assertEquals(1, up.exitCode(), up.output());
+            assertTrue(up.output().contains("port " + ports[5] + " needed by user-service is already in use"), up.output());
         }
         assertTrue(componentPids().isEmpty(), "nothing should be left running after a failed start");
-    }
-
-    private static HttpResponse<String> post(int port, String path, String json) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 
     private void sql(String statements) throws Exception {
@@ -415,24 +395,5 @@ class PlatformScriptTest {
             }
         }
         return pids;
-    }
-
-    private Result platform(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(REPO.resolve("platform").toString()));
-        command.addAll(List.of(args));
-        if (args[0].equals("up")) {
-            command.addAll(List.of("--pg-port=" + ports[0], "--redis-port=" + ports[1], "--kafka-port=" + ports[2],
-                    "--kafka-controller-port=" + ports[3], "--gateway-port=" + ports[4], "--user-port=" + ports[5],
-                    "--inference-port=" + ports[6], "--zipkin-port=" + ports[7]));
-        }
-        ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
-        builder.environment().put("MERIDIAN_PLATFORM_DIR", platformDir.toString());
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "./platform " + args[0] + " hung");
-        return new Result(process.exitValue(), output);
-    }
-
-    private record Result(int exitCode, String output) {
     }
 }

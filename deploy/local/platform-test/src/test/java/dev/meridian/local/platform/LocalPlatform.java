@@ -1,0 +1,89 @@
+package dev.meridian.local.platform;
+
+import dev.meridian.local.infra.Ports;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code ./platform} as a newcomer runs it, on free ports and in a throwaway platform directory, so a test stays clear
+ * of a platform a developer may be running.
+ */
+final class LocalPlatform {
+
+    static final Path REPO = Path.of("../../..").toAbsolutePath().normalize();
+
+    /** PostgreSQL, Redis, Kafka, its controller, gateway, user-service, inference-service, Zipkin. */
+    final int[] ports = withInferencePair(Ports.free(8));
+    final Path dir;
+
+    LocalPlatform(Path dir) {
+        this.dir = dir;
+    }
+
+    int gatewayPort() {
+        return ports[4];
+    }
+
+    /** ports[6] and ports[6] + 1 both free: room for a second inference-service instance. */
+    private static int[] withInferencePair(int[] ports) {
+        while (Arrays.stream(ports).anyMatch(p -> p == ports[6] + 1) || !bindable(ports[6] + 1)) {
+            ports[6] = Ports.free(1)[0];
+        }
+        return ports;
+    }
+
+    private static boolean bindable(int port) {
+        try (var socket = new java.net.ServerSocket()) {
+            socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@code ./platform <args>}; {@code up} gets this platform's ports. */
+    Result run(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(REPO.resolve("platform").toString()));
+        command.addAll(List.of(args));
+        if (args[0].equals("up")) {
+            command.addAll(List.of("--pg-port=" + ports[0], "--redis-port=" + ports[1], "--kafka-port=" + ports[2],
+                    "--kafka-controller-port=" + ports[3], "--gateway-port=" + ports[4], "--user-port=" + ports[5],
+                    "--inference-port=" + ports[6], "--zipkin-port=" + ports[7]));
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
+        builder.environment().put("MERIDIAN_PLATFORM_DIR", dir.toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "./platform " + args[0] + " hung");
+        return new Result(process.exitValue(), output);
+    }
+
+    /** A JSON request through the gateway with a bearer credential (access token or API key). */
+    HttpResponse<String> send(String token, String method, String path, String json) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4] + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(json)).build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(int port, String path, String json) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    record Result(int exitCode, String output) {
+    }
+}
