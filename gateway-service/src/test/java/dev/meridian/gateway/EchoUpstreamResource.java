@@ -26,6 +26,8 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
     public static final String KID = "test-key-1";
     static KeyPair signingKey;
     static volatile int jwksRequests;
+    /** user-service unreachable, as far as the JWKS goes. */
+    static volatile boolean jwksDown;
     static volatile int exchanges;
     /** /flaky answers 503 to every other request. */
     static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
@@ -96,6 +98,10 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                 }
                 if (request.path().equals("/.well-known/jwks.json")) {
                     jwksRequests++;
+                    if (jwksDown) {
+                        request.response().setStatusCode(503).end();
+                        return;
+                    }
                     request.response().putHeader("Content-Type", "application/json").end(jwks);
                     return;
                 }

@@ -36,16 +36,24 @@ public class JwksKeyCache {
 
     private final Counter refreshed;
     private final Counter refreshFailed;
+    private final Counter firstLoadFailed;
 
     public JwksKeyCache(JwksClient client, Vertx vertx, GatewayConfig config, MeterRegistry meters) {
         this.client = client;
         this.vertx = vertx;
         this.config = config.jwt();
-        // an alert on failures: a gateway serving a stale key set will refuse tokens signed by a newer key
-        this.refreshed = Counter.builder("meridian.gateway.jwks.refreshes").tag("result", "success").register(meters);
-        this.refreshFailed = Counter.builder("meridian.gateway.jwks.refreshes").tag("result", "failure").register(meters);
+        // an alert watches failures: a gateway serving a stale key set will refuse tokens signed by a newer key.
+        // Failures before the first load are counted apart (the loaded gauge covers them): at start, user-service
+        // may simply not be up yet.
+        this.refreshed = refreshes(meters, "success");
+        this.refreshFailed = refreshes(meters, "failure");
+        this.firstLoadFailed = refreshes(meters, "unavailable");
         Gauge.builder("meridian.gateway.jwks.loaded", this, cache -> cache.loaded() ? 1 : 0)
                 .description("1 once a key set was loaded").register(meters);
+    }
+
+    private static Counter refreshes(MeterRegistry meters, String result) {
+        return Counter.builder("meridian.gateway.jwks.refreshes").tag("result", result).register(meters);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -97,7 +105,7 @@ public class JwksKeyCache {
                     keys = fetched;
                     refreshed.increment();
                 })
-                .onFailure(e -> refreshFailed.increment())
+                .onFailure(e -> (keys == null ? firstLoadFailed : refreshFailed).increment())
                 .onFailure(e -> LOG.warnf("JWKS refresh from %s failed (%s); %s", config.jwksUrl(), e.getMessage(),
                         keys == null ? "no key set yet: authenticated routes answer 503" : "serving the last key set"))
                 .<Void>mapEmpty()
