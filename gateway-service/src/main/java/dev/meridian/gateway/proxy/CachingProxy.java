@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * GET and HEAD on routes with a cache policy: answers from the {@link ResponseCache} while fresh ({@code X-Cache:
@@ -94,11 +96,11 @@ public class CachingProxy {
         boolean[] created = {false};
         Uni<Outcome> flight = inFlight.computeIfAbsent(flightKey, k -> {
             created[0] = true;
-            // a flight that just ended may have stored the answer after this request looked
-            CachedResponse stored = cache.localFresh(base, ctx.request()::getHeader, user);
-            Uni<Outcome> outcome = stored != null ? Uni.createFrom().item(new Outcome(stored, null))
-                    : call(ctx, route, base, user);
-            return outcome.onTermination().invoke(() -> inFlight.remove(k)).memoize().indefinitely();
+            AtomicReference<Uni<Outcome>> self = new AtomicReference<>();
+            // removes only this flight: a newer one under the same key must stay findable
+            self.set(orStored(ctx, base, user, () -> call(ctx, route, base, user))
+                    .onTermination().invoke(() -> inFlight.remove(k, self.get())).memoize().indefinitely());
+            return self.get();
         });
         boolean leader = created[0];
         // waiters are answered on their own connection's event loop
@@ -106,14 +108,21 @@ public class CachingProxy {
         (leader ? flight : flight.emitOn(task -> context.runOnContext(v -> task.run()))).subscribe().with(outcome -> {
             if (leader) {
                 answerMiss(ctx, outcome);
-            } else if (outcome.entry != null && outcome.entry.visibleTo(user) && sameVariant(ctx, base, user, outcome.entry)) {
+            } else if (outcome.entry != null && outcome.entry.visibleTo(user)
+                    && sameVariant(ctx, base, user, outcome.entry)) {
                 serve(ctx, outcome.entry, "HIT");
             } else {
                 // the leader's answer is not for this request (not stored, or another variant): ask for our own
-                call(ctx, route, base, user).subscribe().with(own -> answerMiss(ctx, own),
-                        e -> failed(ctx, route, lookup, e, true));
+                orStored(ctx, base, user, () -> call(ctx, route, base, user)).subscribe().with(
+                        own -> answerMiss(ctx, own), e -> failed(ctx, route, lookup, e, true));
             }
         }, e -> failed(ctx, route, lookup, e, leader));
+    }
+
+    /** A flight that just ended may have stored the answer after this request looked: then no upstream call. */
+    private Uni<Outcome> orStored(RoutingContext ctx, String base, String user, Supplier<Uni<Outcome>> call) {
+        CachedResponse stored = cache.localFresh(base, ctx.request()::getHeader, user);
+        return stored != null ? Uni.createFrom().item(new Outcome(stored, null)) : call.get();
     }
 
     /** This request's own upstream answer: from the stored entry, or relayed as it streams when it was not stored. */

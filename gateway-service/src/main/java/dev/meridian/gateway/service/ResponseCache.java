@@ -140,11 +140,13 @@ public class ResponseCache {
     /** Stores in both tiers; Redis keeps the answer as long as it may be served, stale included. */
     public void put(String base, Variants variants, String key, CachedResponse response) {
         long lifetime = Math.max(1, response.staleUntil() - System.currentTimeMillis());
-        local.put(base + "#vary", variants);
+        // the answer before its variants: a reader that finds the variants (it reads them first) finds the answer
         local.put(key, response);
+        local.put(base + "#vary", variants);
         var values = redis.value(String.class);
-        values.set(PREFIX + base + "#vary", variants.toJson(), new SetArgs().px(Math.max(lifetime, 60_000)))
-                .chain(() -> values.set(PREFIX + key, response.toJson(), new SetArgs().px(lifetime)))
+        values.set(PREFIX + key, response.toJson(), new SetArgs().px(lifetime))
+                .chain(() -> values.set(PREFIX + base + "#vary", variants.toJson(),
+                        new SetArgs().px(Math.max(lifetime, 60_000))))
                 .ifNoItem().after(redisTimeout.multipliedBy(4)).fail()
                 .subscribe().with(ok -> { }, e -> LOG.debugf("cache store of %s skipped: %s", key, e));
     }
