@@ -96,7 +96,8 @@ class DeploymentManifestsTest {
      * every setting whose default points at localhost, the datasource credentials, and tracing over OTLP.
      */
     private static Set<String> requiredEnv(String service, Set<String> profiles) throws Exception {
-        Set<String> required = new TreeSet<>(Set.of("MERIDIAN_OTEL_DISABLED", "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        Set<String> required = new TreeSet<>(
+                Set.of("MERIDIAN_OTEL_DISABLED", "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
         Matcher reference = Pattern.compile("\\$\\{([A-Z0-9_]+)(:([^}]*))?}").matcher("");
         for (var property : properties(service, profiles).entrySet()) {
             if (property.getKey().equals("meridian.tracing.zipkin.endpoint")) {
@@ -139,11 +140,11 @@ class DeploymentManifestsTest {
             String dockerfile = Files.readString(module.resolve("src/main/docker/Dockerfile.jvm"));
             int port = port(service);
             assertTrue(dockerfile.contains("EXPOSE " + port + "\n"), service + " exposes another port");
-            assertTrue(dockerfile.contains("/dev/tcp/127.0.0.1/" + port + " ") && dockerfile.contains("/q/health/ready"),
-                    service + "'s HEALTHCHECK does not ask its own port");
+            assertTrue(dockerfile.contains("/dev/tcp/127.0.0.1/" + port + " ")
+                    && dockerfile.contains("/q/health/ready"), service + "'s HEALTHCHECK does not ask its own port");
             assertTrue(dockerfile.contains("\nUSER 185\n"), service + " does not run as a non-root user");
-            assertTrue(dockerfile.contains("-XX:MaxRAMPercentage=") && dockerfile.contains("-XX:+ExitOnOutOfMemoryError"),
-                    service + " lacks the container JVM flags");
+            assertTrue(dockerfile.contains("-XX:MaxRAMPercentage=")
+                    && dockerfile.contains("-XX:+ExitOnOutOfMemoryError"), service + " lacks the container JVM flags");
             assertTrue(dockerfile.contains("target/quarkus-app/lib/") && dockerfile.contains("quarkus-run.jar"),
                     service + " is not the fast-jar layout");
             Matcher from = Pattern.compile("(?m)^FROM (\\S+)").matcher(dockerfile);
@@ -174,11 +175,12 @@ class DeploymentManifestsTest {
                 assertTrue(Files.exists(dir.resolve(service.path("build").path("context").asText())
                         .resolve(service.path("build").path("dockerfile").asText())), name + "'s Dockerfile");
                 String health = service.path("healthcheck").path("test").toString();
-                assertTrue(health.contains("/dev/tcp/127.0.0.1/" + port(name) + " ") && health.contains("/q/health/ready"),
-                        name + "'s health check does not ask its own port: " + health);
+                assertTrue(health.contains("/dev/tcp/127.0.0.1/" + port(name) + " ")
+                        && health.contains("/q/health/ready"), name + "'s health check misses its port: " + health);
                 Map<String, String> env = new LinkedHashMap<>();
                 service.path("environment").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
-                Matcher exported = Pattern.compile("export ([A-Z0-9_]+)=").matcher(service.path("entrypoint").toString());
+                Matcher exported = Pattern.compile("export ([A-Z0-9_]+)=")
+                        .matcher(service.path("entrypoint").toString());
                 while (exported.find()) {
                     env.put(exported.group(1), "(from the entrypoint)");
                 }
@@ -208,7 +210,9 @@ class DeploymentManifestsTest {
                 default -> assertTrue(published.isEmpty(), name + " should not be published to the host");
             }
         }
-        assertTrue(services.has("gateway-service") && services.has("user-service") && services.has("inference-service"));
+        for (String service : SERVICES) {
+            assertTrue(services.has(service), "compose does not run " + service);
+        }
         // compose fills ${MERIDIAN_IMAGE_*} from .env: the same file as the build's names
         assertEquals(Files.readString(REPO.resolve("deploy/images.env")), Files.readString(dir.resolve(".env")));
 
@@ -279,8 +283,8 @@ class DeploymentManifestsTest {
             int port = port(service);
             assertEquals(images.get(service), container.path("image").asText(), service + " image");
             assertEquals(port, containerPort(container, "http"), service + " container port");
-            Map<String, String> probes = Map.of("startupProbe", "/q/health/started", "readinessProbe", "/q/health/ready",
-                    "livenessProbe", "/q/health/live");
+            Map<String, String> probes = Map.of("startupProbe", "/q/health/started",
+                    "readinessProbe", "/q/health/ready", "livenessProbe", "/q/health/live");
             for (var probe : probes.entrySet()) {
                 JsonNode get = container.path(probe.getKey()).path("httpGet");
                 assertEquals(probe.getValue(), get.path("path").asText(), service + " " + probe.getKey());
@@ -290,8 +294,10 @@ class DeploymentManifestsTest {
             assertNotNull(k8sService, "no Service for " + service);
             JsonNode servicePort = k8sService.path("spec").path("ports").get(0);
             assertEquals(port, servicePort.path("port").asInt(), service + " Service port");
-            assertEquals(port, containerPort(container, servicePort.path("targetPort").asText()), service + " targetPort");
-            assertTrue(selects(k8sService.path("spec").path("selector"), deployment), service + " Service selects nothing");
+            assertEquals(port, containerPort(container, servicePort.path("targetPort").asText()),
+                    service + " targetPort");
+            assertTrue(selects(k8sService.path("spec").path("selector"), deployment),
+                    service + " Service selects nothing");
 
             Map<String, String> env = new LinkedHashMap<>();
             for (JsonNode from : container.path("envFrom")) {
@@ -305,7 +311,8 @@ class DeploymentManifestsTest {
                 if (name.contains("PASSWORD") || name.contains("MASTER_KEY")) {
                     assertTrue(secret, service + ": " + name + " must come from a Secret");
                 }
-                env.put(name, variable.has("value") ? variable.path("value").asText() : "(from " + variable.path("valueFrom") + ")");
+                env.put(name, variable.has("value") ? variable.path("value").asText()
+                        : "(from " + variable.path("valueFrom") + ")");
             }
             assertServiceEnv(service, env, "kubernetes");
             for (String value : env.values()) {
@@ -326,13 +333,15 @@ class DeploymentManifestsTest {
         String kafka = byName(docs, "Kafka").keySet().iterator().next();
         for (JsonNode topic : byName(docs, "KafkaTopic").values()) {
             assertEquals(kafka, topic.path("metadata").path("labels").path("strimzi.io/cluster").asText());
-            assertTrue(topic.path("spec").path("partitions").asInt() > 0 && topic.path("spec").path("replicas").asInt() > 0
-                    && topic.path("spec").path("config").has("retention.ms"), topic.toString());
+            JsonNode spec = topic.path("spec");
+            assertTrue(spec.path("partitions").asInt() > 0 && spec.path("replicas").asInt() > 0
+                    && spec.path("config").has("retention.ms"), topic.toString());
         }
 
         for (String kind : List.of("HorizontalPodAutoscaler", "PodDisruptionBudget")) {
             for (var resource : byName(docs, kind).entrySet()) {
-                assertTrue(deployments.containsKey(resource.getKey()), kind + " " + resource.getKey() + " has no Deployment");
+                assertTrue(deployments.containsKey(resource.getKey()),
+                        kind + " " + resource.getKey() + " has no Deployment");
             }
         }
         assertEquals(Set.of("gateway-service", "inference-service"), byName(docs, "HorizontalPodAutoscaler").keySet());
@@ -499,7 +508,8 @@ class DeploymentManifestsTest {
     private static void collect(Path dir, List<JsonNode> docs, Map<String, String> images) throws Exception {
         JsonNode kustomization = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
         for (JsonNode image : kustomization.path("images")) {
-            images.put(image.path("name").asText(), image.path("newName").asText() + ":" + image.path("newTag").asText());
+            images.put(image.path("name").asText(),
+                    image.path("newName").asText() + ":" + image.path("newTag").asText());
         }
         for (JsonNode resource : kustomization.path("resources")) {
             Path path = dir.resolve(resource.asText()).normalize();
