@@ -8,6 +8,7 @@ import dev.meridian.events.MeridianEvent;
 import dev.meridian.inference.OutboxEvent;
 import dev.meridian.inference.repository.OutboxRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +17,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -42,6 +44,7 @@ public class OutboxRelay {
     /** Commit time of the oldest row the last poll found unsent; null when it found none. */
     private volatile Instant oldestPending;
     private volatile int pendingInBatch;
+    private volatile boolean stopping;
 
     public OutboxRelay(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter, OutboxRepository outbox, MeterRegistry meters) {
         this.emitter = emitter;
@@ -59,12 +62,19 @@ public class OutboxRelay {
     }
 
     @Scheduled(every = "${meridian.inference.outbox.poll-interval:0.2s}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> relay() {
         if (!emitter.hasRequests()) {
             return Uni.createFrom().voidItem(); // the Kafka sink is not connected yet (start-up) or has no demand
         }
-        return Panache.withSession(() -> outbox.pending(BATCH)).flatMap(this::publish);
+        return Panache.withSession(() -> outbox.pending(BATCH)).flatMap(this::publish)
+                // a poll caught by shutdown fails on the closed pool; its rows stay unsent for the next start
+                .onFailure(e -> stopping).recoverWithNull();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
     }
 
     private Uni<Void> publish(List<OutboxEvent> pending) {

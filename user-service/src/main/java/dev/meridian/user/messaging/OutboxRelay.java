@@ -8,6 +8,7 @@ import dev.meridian.events.MeridianEvent;
 import dev.meridian.user.OutboxEvent;
 import dev.meridian.user.repository.OutboxRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +17,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -43,6 +45,7 @@ public class OutboxRelay {
     /** Commit time of the oldest row the last poll found unsent; null when it found none. */
     private volatile Instant oldestPending;
     private volatile int pendingInBatch;
+    private volatile boolean stopping;
 
     public OutboxRelay(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter, OutboxRepository outbox, MeterRegistry meters) {
         this.emitter = emitter;
@@ -60,9 +63,16 @@ public class OutboxRelay {
     }
 
     @Scheduled(every = "${meridian.users.outbox.poll-interval:0.2s}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> relay() {
-        return Panache.withSession(() -> outbox.pending(BATCH)).flatMap(this::publish);
+        return Panache.withSession(() -> outbox.pending(BATCH)).flatMap(this::publish)
+                // a poll caught by shutdown fails on the closed pool; its rows stay unsent for the next start
+                .onFailure(e -> stopping).recoverWithNull();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
     }
 
     private Uni<Void> publish(List<OutboxEvent> pending) {

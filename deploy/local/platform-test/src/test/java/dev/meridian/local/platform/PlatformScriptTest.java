@@ -131,8 +131,9 @@ class PlatformScriptTest {
         }
         assertTrue(state.contains("\"status\":\"completed\""), state);
         // each of those requests is one trace, from the gateway through the services and across Kafka
+        // spans arrive in export batches: wait for the deepest one asserted, not just the consumer's
         List<Span> signUp = trace("signup", spans -> spans.stream().anyMatch(
-                s -> s.is("inference-service", "CONSUMER", "users.v1")));
+                s -> s.is("inference-service", "CLIENT", "insert user_profiles")));
         Span gatewayServer = signUp.stream().filter(s -> s.is("gateway-service", "SERVER", "")).findFirst().orElseThrow();
         assertNull(gatewayServer.parentId(), "the gateway's span should start the trace: " + signUp);
         Span userServer = childOf(signUp, childOf(signUp, gatewayServer, "gateway-service", "CLIENT", "post"),
@@ -142,7 +143,7 @@ class PlatformScriptTest {
                 "inference-service", "CLIENT", "insert user_profiles");
 
         List<Span> jobTrace = trace("jobs", spans -> spans.stream().anyMatch(
-                s -> s.is("inference-service", "CONSUMER", "inference.jobs.v1")));
+                s -> s.is("inference-service", "CLIENT", "update jobs")));
         Span jobGateway = jobTrace.stream().filter(s -> s.is("gateway-service", "SERVER", "")).findFirst().orElseThrow();
         childOf(jobTrace, childOf(jobTrace, jobGateway, "gateway-service", "", "rate limit"),
                 "gateway-service", "CLIENT", "evalsha");
@@ -177,6 +178,11 @@ class PlatformScriptTest {
 
         LocalPlatform.Result down = platform.run("down");
         assertEquals(0, down.exitCode(), down.output());
+        // a normal run, shutdown included, leaves nothing for an operator's error alert
+        for (String service : List.of("gateway-service", "user-service", "inference-service")) {
+            String log = Files.readString(platformDir.resolve("logs/" + service + ".log"));
+            assertFalse(log.lines().anyMatch(line -> line.contains(" ERROR ")), service + " logged an error:\n" + log);
+        }
         for (long pid : pids) {
             assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
                     "process " + pid + " survived ./platform down");
