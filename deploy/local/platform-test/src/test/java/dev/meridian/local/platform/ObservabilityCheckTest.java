@@ -2,6 +2,7 @@ package dev.meridian.local.platform;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.meridian.local.infra.Ports;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -46,6 +47,7 @@ class ObservabilityCheckTest {
     /** A comparison with a number: an alert's threshold. */
     private static final Pattern THRESHOLD = Pattern.compile("(>=|<=|==|!=|>|<)\\s*(?=-?[0-9])");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new YAMLMapper();
 
     @TempDir
     Path platformDir;
@@ -117,7 +119,15 @@ class ObservabilityCheckTest {
                 queries.put("rule " + rule.path("name").asText(), query);
             }
         }
-        assertEquals(13, ruleCount, "rules Prometheus loaded: " + rules);
+        int committed = 0;
+        try (Stream<Path> files = Files.list(CONFIG.getParent().resolve("rules"))) {
+            for (Path file : files.toList()) {
+                for (JsonNode group : YAML.readTree(file.toFile()).path("groups")) {
+                    committed += group.path("rules").size();
+                }
+            }
+        }
+        assertEquals(committed, ruleCount, "rules Prometheus loaded: " + rules);
 
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         Map<String, String> empty = new LinkedHashMap<>(queries);
