@@ -96,6 +96,8 @@ public class GatewayRoutes {
             return;
         }
         ctx.put(RequestRecorder.ROUTE, route);
+        // names the server span (http.route) after the route, not "/" of the catch-all handler
+        ctx.request().routed(route.path());
         String clientIp = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
         traced("authenticate", () -> authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION)))
                 .call(identity -> traced("rate limit",

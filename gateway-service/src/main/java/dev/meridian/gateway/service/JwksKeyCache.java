@@ -65,8 +65,8 @@ public class JwksKeyCache {
     private void refreshUntilLoaded(Duration delay) {
         refresh().onComplete(ignored -> {
             if (!loaded()) {
-                Duration next = delay.multipliedBy(2).compareTo(config.refreshInterval()) < 0
-                        ? delay.multipliedBy(2) : config.refreshInterval();
+                Duration doubled = delay.multipliedBy(2);
+                Duration next = doubled.compareTo(config.refreshInterval()) < 0 ? doubled : config.refreshInterval();
                 vertx.setTimer(delay.toMillis(), id -> refreshUntilLoaded(next));
             }
         });

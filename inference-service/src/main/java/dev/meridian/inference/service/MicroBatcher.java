@@ -110,7 +110,7 @@ public final class MicroBatcher implements AutoCloseable {
                 .tags(tags).tag("reason", "deadline").register(meters);
         Gauge.builder("meridian.inference.queue.depth", this, MicroBatcher::depth).description("items waiting")
                 .tags(tags).register(meters);
-        // depth / capacity is the saturation an alert watches: at 1 new requests get 503
+        // depth / capacity is the saturation an alert watches: at 1 new requests get 429
         Gauge.builder("meridian.inference.queue.capacity", settings, Settings::queueCapacity)
                 .description("items that may wait before new ones are refused").tags(tags).register(meters);
         thread = new Thread(this::loop, "inference-" + name);
