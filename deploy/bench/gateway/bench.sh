@@ -9,7 +9,7 @@
 #
 # Needs wrk and nginx (Debian: apt-get install wrk nginx-light). The platform provides user-service (JWKS, a token)
 # and Redis; a second gateway instance with bench routes runs on port 18903, its access log off (as nginx's here).
-# Env: DURATION (15s), CONNECTIONS (16).
+# Env: DURATION (15s), CONNECTIONS (16), GATEWAY_JAR (another build of the gateway, to compare two versions).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd ../../.. && pwd)
@@ -60,7 +60,7 @@ java -Xmx512m -Dquarkus.http.port=18903 -Dquarkus.http.host=127.0.0.1 \
   -Dmeridian.gateway.rate-limits.policies.free.limits.second.burst=1000000 \
   -Dmeridian.gateway.rate-limits.policies.free.limits.day.rate=1000000000 \
   -Dquarkus.log.category.\"dev.meridian.gateway.access\".level=WARN \
-  -jar "$ROOT/gateway-service/target/quarkus-app/quarkus-run.jar" > "$WORK/gateway.log" 2>&1 &
+  -jar "${GATEWAY_JAR:-$ROOT/gateway-service/target/quarkus-app/quarkus-run.jar}" > "$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 for _ in $(seq 1 120); do curl -fsS http://127.0.0.1:18903/q/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
 

@@ -1,11 +1,23 @@
 -- GCRA over several limits in one atomic call, on Redis server time (microseconds).
--- KEYS[i]: one key per limit. ARGV[2i-1]: emission interval T in us (window / limit),
+-- KEYS[i], i <= n: one key per limit. ARGV[2i-1]: emission interval T in us (window / limit),
 -- ARGV[2i]: burst tolerance tau in us (T * (burst - 1)).
+-- Optionally the token's deny-list check in the same round trip: KEYS[n+1..] are its revocation entries and the
+-- last, odd ARGV is the token's issued-at (epoch seconds); an entry at or after it revokes the token (an unreadable
+-- one too), and a revoked request consumes nothing.
 -- All-or-nothing: a request denied by one limit consumes none. Returns
--- {allowed (1/0), retry_after_us, remaining, reset_us and index of the tightest limit}.
+-- {allowed (1/0, or -1 revoked), retry_after_us, remaining, reset_us and index of the tightest limit}.
+local n = math.floor(#ARGV / 2)
+if #ARGV % 2 == 1 then
+  local issued_at = tonumber(ARGV[#ARGV])
+  for j = n + 1, #KEYS do
+    local entry = redis.call('GET', KEYS[j])
+    if entry and (tonumber(entry) == nil or issued_at <= tonumber(entry)) then
+      return {-1, 0, 0, 0, 1}
+    end
+  end
+end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local n = #KEYS
 local new_tats = {}
 local allowed = 1
 local retry_after = 0

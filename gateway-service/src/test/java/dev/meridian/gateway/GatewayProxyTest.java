@@ -200,9 +200,16 @@ class GatewayProxyTest {
         String user = UUID.randomUUID().toString();
         String token = sign(claims(user).issuedAt(Instant.now().minusSeconds(5)));
         given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200);
+        given().auth().oauth2(token).get("/v1/unlimited/me").then().statusCode(200);
         redis.value(String.class).setex(TokenRevocation.userKey(user), 60, Long.toString(Instant.now().getEpochSecond()));
+        // a rate-limited route reads the deny-list in the rate limiter's call, an unlimited one in its own
         given().auth().oauth2(token).get("/v1/users/me").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("Bearer")).body("detail", containsString("revoked"));
+        given().auth().oauth2(token).get("/v1/unlimited/me").then().statusCode(401)
                 .body("detail", containsString("revoked"));
+        // a token issued after the revocation is good again
+        String fresh = sign(claims(user).issuedAt(Instant.now().plusSeconds(1)));
+        given().auth().oauth2(fresh).get("/v1/users/me").then().statusCode(200);
     }
 
     @Test

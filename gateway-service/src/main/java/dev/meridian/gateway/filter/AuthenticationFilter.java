@@ -31,6 +31,11 @@ public class AuthenticationFilter {
 
     /** The caller's identity, or null for an anonymous caller of a public route. */
     public Uni<Identity> authenticate(RouteTable.Route route, String authorization) {
+        return authenticate(route, authorization, true);
+    }
+
+    /** @param checkRevocation false when the rate-limit step checks the deny-list in its own Redis call */
+    public Uni<Identity> authenticate(RouteTable.Route route, String authorization, boolean checkRevocation) {
         String token = bearer(authorization);
         if (token == null) {
             return route.auth() == GatewayConfig.Auth.PUBLIC ? Uni.createFrom().nullItem()
@@ -45,7 +50,7 @@ public class AuthenticationFilter {
                         .onFailure(f -> !(f instanceof Refusal)).transform(e -> new Refusal(503, "auth-unavailable",
                                 "Service Unavailable", "API keys cannot be checked right now; retry shortly", 5))
                 : Uni.createFrom().item(token);
-        Uni<Identity> verified = accessToken.flatMap(verifier::verify);
+        Uni<Identity> verified = accessToken.flatMap(jwt -> verifier.verify(jwt, checkRevocation));
         if (route.auth() == GatewayConfig.Auth.PUBLIC) {
             // a stale or broken token must not lock anyone out of sign-up or login: they go on as anonymous
             return verified.onFailure().recoverWithNull();

@@ -37,9 +37,25 @@ public class RateLimitFilter {
         routes.all().forEach(route -> route.rateLimitPolicy().ifPresent(limiter::policy));
     }
 
-    /** Adds the RateLimit headers to {@code responseHeaders}; fails with a 429 (or 503) refusal when over. */
+    private boolean applies(RouteTable.Route route) {
+        return config.enabled() && route.rateLimited();
+    }
+
+    /**
+     * True when {@link #apply} checks the caller's token against the deny-list (in its own Redis call), so the
+     * authentication step need not. Not on public routes: there a revoked token only makes the caller anonymous.
+     */
+    public boolean checksRevocation(RouteTable.Route route) {
+        return applies(route) && route.auth() != GatewayConfig.Auth.PUBLIC;
+    }
+
+    /**
+     * Adds the RateLimit headers to {@code responseHeaders}; fails with a 429 (or 503) refusal when over, and with a
+     * 401 when the deny-list revokes the caller's token (see {@link #checksRevocation}; when Redis cannot answer, the
+     * token passes, as the deny-list lookup of the authentication step would let it).
+     */
     public Uni<Void> apply(RouteTable.Route route, Identity identity, String clientIp, MultiMap responseHeaders) {
-        if (!config.enabled() || !route.rateLimited()) {
+        if (!applies(route)) {
             return Uni.createFrom().voidItem();
         }
         String policyName = route.rateLimitPolicy().orElse(identity == null ? ANONYMOUS
@@ -47,7 +63,7 @@ public class RateLimitFilter {
         RateLimiter.Policy policy = limiter.policy(policyName);
         String subject = identity == null ? "ip:" + clientIp : "user:" + identity.userId();
         GatewayConfig.FailureMode onFailure = route.onRedisFailure().orElse(config.onRedisFailure());
-        return limiter.acquire(policy, subject)
+        return limiter.acquire(policy, subject, checksRevocation(route) ? identity : null)
                 .ifNoItem().after(config.redisTimeout()).fail()
                 .onFailure().recoverWithUni(e -> {
                     long now = System.nanoTime();
@@ -66,6 +82,9 @@ public class RateLimitFilter {
                 .invoke(decision -> {
                     if (decision == null) {
                         return;
+                    }
+                    if (decision.revoked()) {
+                        throw new Refusal(401, "unauthorized", "Unauthorized", "the access token is revoked", 0);
                     }
                     long resetSeconds = (long) Math.ceil(decision.resetMicros() / 1_000_000.0);
                     responseHeaders.set("RateLimit-Policy", decision.policy().header());

@@ -99,7 +99,10 @@ public class GatewayRoutes {
         // names the server span (http.route) after the route, not "/" of the catch-all handler
         ctx.request().routed(route.path());
         String clientIp = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
-        traced("authenticate", () -> authentication.authenticate(route, ctx.request().getHeader(HttpHeaders.AUTHORIZATION)))
+        // where the route is rate-limited, the deny-list is read in the rate limiter's Redis call: one round trip
+        boolean revocationInRateLimit = rateLimits.checksRevocation(route);
+        traced("authenticate", () -> authentication.authenticate(route,
+                ctx.request().getHeader(HttpHeaders.AUTHORIZATION), !revocationInRateLimit))
                 .call(identity -> traced("rate limit",
                         () -> rateLimits.apply(route, identity, clientIp, ctx.response().headers())))
                 .subscribe().with(

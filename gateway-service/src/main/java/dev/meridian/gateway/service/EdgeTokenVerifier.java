@@ -23,7 +23,6 @@ import org.jose4j.lang.JoseException;
 import org.jose4j.lang.UnresolvableKeyException;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,7 +38,15 @@ public class EdgeTokenVerifier {
     private static final Duration REDIS_TIMEOUT = Duration.ofMillis(50);
 
     /** The verified caller, and the access token to forward (the JWT an API key was exchanged for, if so). */
-    public record Identity(String userId, List<String> roles, String tier, String accessToken) {
+    /** Who the token says the caller is; {@code issuedAt} and {@code apiKeyId} decide whether a revocation covers it. */
+    public record Identity(String userId, List<String> roles, String tier, String accessToken, long issuedAt,
+                           String apiKeyId) {
+
+        /** The deny-list entries that can revoke this token: the user's, and its API key's if it came from one. */
+        public List<String> revocationKeys() {
+            return apiKeyId == null ? List.of(TokenRevocation.userKey(userId))
+                    : List.of(TokenRevocation.userKey(userId), TokenRevocation.apiKeyKey(apiKeyId));
+        }
     }
 
     /** Why a token was refused; {@link #KEYS_UNAVAILABLE} is the gateway's problem (503), the others the client's. */
@@ -80,7 +87,7 @@ public class EdgeTokenVerifier {
                 }
             }).build();
 
-    private record Verified(Identity identity, long issuedAt, String apiKeyId, long expiresAtMillis) {
+    private record Verified(Identity identity, long expiresAtMillis) {
     }
 
     public EdgeTokenVerifier(JwksKeyCache keys, ReactiveRedisDataSource redis, GatewayConfig config) {
@@ -101,9 +108,17 @@ public class EdgeTokenVerifier {
     }
 
     public Uni<Identity> verify(String token) {
+        return verify(token, true);
+    }
+
+    /**
+     * @param checkRevocation false when the caller checks the deny-list itself (the rate limiter does, in the same
+     *                        Redis call as the limits)
+     */
+    public Uni<Identity> verify(String token, boolean checkRevocation) {
         Verified known = verified.getIfPresent(token);
         if (known != null) {
-            return unlessRevoked(known);
+            return checkRevocation ? unlessRevoked(known) : Uni.createFrom().item(known.identity());
         }
         String kid;
         try {
@@ -130,30 +145,23 @@ public class EdgeTokenVerifier {
                 return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "malformed claims"));
             }
             verified.put(token, fresh);
-            return unlessRevoked(fresh);
+            return checkRevocation ? unlessRevoked(fresh) : Uni.createFrom().item(fresh.identity());
         });
     }
 
     private static Verified toVerified(JwtClaims claims, String token) throws MalformedClaimException {
         List<String> roles = claims.hasClaim("groups") ? claims.getStringListClaimValue("groups") : List.of();
         Identity identity = new Identity(claims.getSubject(), roles,
-                claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM), token);
-        return new Verified(identity, claims.getIssuedAt().getValue(),
-                claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM),
-                claims.getExpirationTime().getValueInMillis());
+                claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM), token, claims.getIssuedAt().getValue(),
+                claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM));
+        return new Verified(identity, claims.getExpirationTime().getValueInMillis());
     }
 
     private Uni<Identity> unlessRevoked(Verified token) {
         Identity identity = token.identity();
-        long issuedAt = token.issuedAt();
-        String apiKey = token.apiKeyId();
-        List<String> lookups = new ArrayList<>(List.of(TokenRevocation.userKey(identity.userId())));
-        if (apiKey != null) {
-            lookups.add(TokenRevocation.apiKeyKey(apiKey));
-        }
-        return redis.mget(lookups.toArray(String[]::new))
+        return redis.mget(identity.revocationKeys().toArray(String[]::new))
                 .ifNoItem().after(REDIS_TIMEOUT).fail()
-                .map(found -> found.values().stream().anyMatch(v -> TokenRevocation.revokes(v, issuedAt)))
+                .map(found -> found.values().stream().anyMatch(v -> TokenRevocation.revokes(v, identity.issuedAt())))
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("revocation check skipped (Redis: %s)", e.toString());
                     return false;

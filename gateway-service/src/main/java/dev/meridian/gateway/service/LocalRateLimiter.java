@@ -70,7 +70,7 @@ public class LocalRateLimiter {
             if (allowed) {
                 System.arraycopy(next, 0, tats, 0, next.length);
             }
-            return new RateLimiter.Decision(allowed, retryAfter, Math.max(0, remaining), reset, tightest, share);
+            return new RateLimiter.Decision(allowed, false, retryAfter, Math.max(0, remaining), reset, tightest, share);
         }
     }
 

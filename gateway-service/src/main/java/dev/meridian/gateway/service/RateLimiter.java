@@ -2,9 +2,11 @@ package dev.meridian.gateway.service;
 
 import dev.meridian.gateway.config.GatewayConfig;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +42,9 @@ public class RateLimiter {
         }
     }
 
-    public record Decision(boolean allowed, long retryAfterMicros, long remaining, long resetMicros, Limit tightest,
-                           Policy policy) {
+    /** {@code revoked}: the deny-list revokes the token (checked only when asked); nothing was spent then. */
+    public record Decision(boolean allowed, boolean revoked, long retryAfterMicros, long remaining, long resetMicros,
+                           Limit tightest, Policy policy) {
     }
 
     private final ReactiveRedisDataSource redis;
@@ -87,18 +90,30 @@ public class RateLimiter {
 
     /** Checks and, when allowed, consumes one request for {@code subject} (e.g. {@code user:<id>}, {@code ip:<addr>}). */
     public Uni<Decision> acquire(Policy policy, String subject) {
-        List<String> args = new ArrayList<>();
+        return acquire(policy, subject, null);
+    }
+
+    /** With an identity, its deny-list entries are checked in the same call: one Redis round trip per request. */
+    public Uni<Decision> acquire(Policy policy, String subject, EdgeTokenVerifier.Identity revocable) {
+        List<String> keys = new ArrayList<>();
+        List<String> argv = new ArrayList<>();
         List<Limit> limits = policy.limits();
-        args.add(Integer.toString(limits.size()));
         for (Limit limit : limits) {
-            args.add("meridian:rl:" + policy.name() + ":" + limit.name() + ":" + subject);
+            keys.add("meridian:rl:" + policy.name() + ":" + limit.name() + ":" + subject);
+            argv.add(Long.toString(limit.emissionMicros()));
+            argv.add(Long.toString(limit.toleranceMicros()));
         }
-        for (Limit limit : limits) {
-            args.add(Long.toString(limit.emissionMicros()));
-            args.add(Long.toString(limit.toleranceMicros()));
+        if (revocable != null) {
+            keys.addAll(revocable.revocationKeys());
+            argv.add(Long.toString(revocable.issuedAt()));
         }
-        return evaluate(args).map(reply -> new Decision(reply.get(0).toLong() == 1, reply.get(1).toLong(),
-                reply.get(2).toLong(), reply.get(3).toLong(), limits.get(reply.get(4).toInteger() - 1), policy));
+        List<String> args = new ArrayList<>();
+        args.add(Integer.toString(keys.size()));
+        args.addAll(keys);
+        args.addAll(argv);
+        return evaluate(args).map(reply -> new Decision(reply.get(0).toLong() == 1, reply.get(0).toLong() == -1,
+                reply.get(1).toLong(), reply.get(2).toLong(), reply.get(3).toLong(),
+                limits.get(reply.get(4).toInteger() - 1), policy));
     }
 
     /** Where a subject stands on one limit, without spending anything. */
@@ -142,6 +157,11 @@ public class RateLimiter {
         return redis.execute("EVALSHA", call.toArray(String[]::new))
                 .onFailure(e -> e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT"))
                 .recoverWithUni(() -> load().flatMap(ignored -> evaluate(keysAndArgs)));
+    }
+
+    /** Loads the script (and opens a Redis connection) before the first request, which has only 50 ms. */
+    void onStart(@Observes StartupEvent event) {
+        load().subscribe().with(ok -> { }, e -> { }); // Redis down at start: the first call loads it
     }
 
     private Uni<Void> load() {
