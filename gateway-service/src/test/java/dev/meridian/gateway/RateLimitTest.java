@@ -114,7 +114,7 @@ class RateLimitTest {
                     int attempts = 0;
                     while (System.nanoTime() - start < run.toNanos()) {
                         attempts++;
-                        if (gateway.acquire(policy, subject).await().atMost(Duration.ofSeconds(5)).allowed()) {
+                        if (gateway.acquire(policy, subject, null).await().atMost(Duration.ofSeconds(5)).allowed()) {
                             admitted++;
                         }
                     }

@@ -107,10 +107,6 @@ public class EdgeTokenVerifier {
                 .build();
     }
 
-    public Uni<Identity> verify(String token) {
-        return verify(token, true);
-    }
-
     /**
      * @param checkRevocation false when the caller checks the deny-list itself (the rate limiter does, in the same
      *                        Redis call as the limits)

@@ -89,10 +89,6 @@ public class RateLimiter {
     }
 
     /** Checks and, when allowed, consumes one request for {@code subject} (e.g. {@code user:<id>}, {@code ip:<addr>}). */
-    public Uni<Decision> acquire(Policy policy, String subject) {
-        return acquire(policy, subject, null);
-    }
-
     /** With an identity, its deny-list entries are checked in the same call: one Redis round trip per request. */
     public Uni<Decision> acquire(Policy policy, String subject, EdgeTokenVerifier.Identity revocable) {
         List<String> keys = new ArrayList<>();
