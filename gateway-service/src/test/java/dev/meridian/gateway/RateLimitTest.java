@@ -24,6 +24,8 @@ import java.util.concurrent.Future;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -179,6 +181,22 @@ class RateLimitTest {
                 given().auth().oauth2(token).get("/v1/users/me").header("RateLimit") != null);
         given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200)
                 .header("RateLimit", containsString("limit=40"));
+    }
+
+    @Test
+    void redisThatDoesNotAnswerCostsARequestOnlyItsDeadline() {
+        String token = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString()));
+        given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200).header("RateLimit", notNullValue());
+        // Redis holds every command for 3 s: up, connected, and silent
+        redis.execute("CLIENT", "PAUSE", "3000", "ALL");
+        long start = System.nanoTime();
+        given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200)
+                .header("RateLimit", nullValue()).body("path", equalTo("/v1/users/me"));
+        given().get("/v1/fallback/closed").then().statusCode(503).contentType("application/problem+json");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 2000, "a silent Redis stalled two requests for " + millis + " ms");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
+                given().auth().oauth2(token).get("/v1/users/me").header("RateLimit") != null);
     }
 
     private static String sorted(String policyHeader) {

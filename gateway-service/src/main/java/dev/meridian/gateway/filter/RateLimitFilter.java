@@ -2,9 +2,11 @@ package dev.meridian.gateway.filter;
 
 import dev.meridian.gateway.config.GatewayConfig;
 import dev.meridian.gateway.service.EdgeTokenVerifier.Identity;
+import dev.meridian.gateway.service.EventLoopDeadline;
 import dev.meridian.gateway.service.LocalRateLimiter;
 import dev.meridian.gateway.service.RateLimiter;
 import dev.meridian.gateway.service.RouteTable;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.MultiMap;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -63,9 +65,11 @@ public class RateLimitFilter {
         RateLimiter.Policy policy = limiter.policy(policyName);
         String subject = identity == null ? "ip:" + clientIp : "user:" + identity.userId();
         GatewayConfig.FailureMode onFailure = route.onRedisFailure().orElse(config.onRedisFailure());
-        return limiter.acquire(policy, subject, checksRevocation(route) ? identity : null)
-                .ifNoItem().after(config.redisTimeout()).fail()
+        return EventLoopDeadline.within(config.redisTimeout(),
+                        limiter.acquire(policy, subject, checksRevocation(route) ? identity : null))
                 .onFailure().recoverWithUni(e -> {
+                    // the step's span: an operator sees why this request has no Redis call under it
+                    Span.current().setAttribute("meridian.ratelimit.redis", "unavailable");
                     long now = System.nanoTime();
                     long last = lastWarning.get();
                     // one line per 10 s is enough to see an outage; one per request would drown the log

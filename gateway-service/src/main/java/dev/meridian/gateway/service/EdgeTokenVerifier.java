@@ -155,8 +155,7 @@ public class EdgeTokenVerifier {
 
     private Uni<Identity> unlessRevoked(Verified token) {
         Identity identity = token.identity();
-        return redis.mget(identity.revocationKeys().toArray(String[]::new))
-                .ifNoItem().after(REDIS_TIMEOUT).fail()
+        return EventLoopDeadline.within(REDIS_TIMEOUT, redis.mget(identity.revocationKeys().toArray(String[]::new)))
                 .map(found -> found.values().stream().anyMatch(v -> TokenRevocation.revokes(v, identity.issuedAt())))
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("revocation check skipped (Redis: %s)", e.toString());

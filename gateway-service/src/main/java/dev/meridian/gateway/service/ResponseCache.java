@@ -121,8 +121,7 @@ public class ResponseCache {
         if (type.isInstance(held)) {
             return Uni.createFrom().item(type.cast(held));
         }
-        return redis.value(String.class).get(PREFIX + key)
-                .ifNoItem().after(redisTimeout).fail()
+        return EventLoopDeadline.within(redisTimeout, redis.value(String.class).get(PREFIX + key))
                 .map(json -> {
                     if (json == null) {
                         return null;
@@ -144,10 +143,10 @@ public class ResponseCache {
         local.put(key, response);
         local.put(base + "#vary", variants);
         var values = redis.value(String.class);
-        values.set(PREFIX + key, response.toJson(), new SetArgs().px(lifetime))
-                .chain(() -> values.set(PREFIX + base + "#vary", variants.toJson(),
-                        new SetArgs().px(Math.max(lifetime, 60_000))))
-                .ifNoItem().after(redisTimeout.multipliedBy(4)).fail()
+        EventLoopDeadline.within(redisTimeout.multipliedBy(4),
+                        values.set(PREFIX + key, response.toJson(), new SetArgs().px(lifetime))
+                                .chain(() -> values.set(PREFIX + base + "#vary", variants.toJson(),
+                                        new SetArgs().px(Math.max(lifetime, 60_000)))))
                 .subscribe().with(ok -> { }, e -> LOG.debugf("cache store of %s skipped: %s", key, e));
     }
 

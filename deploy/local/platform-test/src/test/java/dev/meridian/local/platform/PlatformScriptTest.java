@@ -145,7 +145,11 @@ class PlatformScriptTest {
         List<Span> jobTrace = trace("jobs", spans -> spans.stream().anyMatch(
                 s -> s.is("inference-service", "CLIENT", "update jobs")));
         Span jobGateway = jobTrace.stream().filter(s -> s.is("gateway-service", "SERVER", "")).findFirst().orElseThrow();
-        childOf(jobTrace, childOf(jobTrace, jobGateway, "gateway-service", "", "rate limit"),
+        // the limiter's Redis call, when it answered within its deadline (else the request went on without it)
+        List<Span> limited = trace("jobs", spans -> spans.stream().anyMatch(s -> s.is("gateway-service", "SERVER", "")
+                && "allowed".equals(s.tags().get("meridian.ratelimit"))));
+        childOf(limited, childOf(limited, limited.stream().filter(s -> s.is("gateway-service", "SERVER", ""))
+                        .findFirst().orElseThrow(), "gateway-service", "", "rate limit"),
                 "gateway-service", "CLIENT", "evalsha");
         Span jobServer = childOf(jobTrace, childOf(jobTrace, jobGateway, "gateway-service", "CLIENT", "post"),
                 "inference-service", "SERVER", "post /v1/jobs");
@@ -293,7 +297,8 @@ class PlatformScriptTest {
     }
 
     /** One span as Zipkin's API gives it. */
-    private record Span(String service, String kind, String name, String id, String parentId) {
+    private record Span(String service, String kind, String name, String id, String parentId,
+                        Map<String, String> tags) {
         boolean is(String service, String kind, String nameContains) {
             return this.service.equals(service) && this.kind.equals(kind) && name.contains(nameContains);
         }
@@ -314,7 +319,10 @@ class PlatformScriptTest {
                 for (var span : trace) {
                     spans.add(new Span(span.path("localEndpoint").path("serviceName").asText(),
                             span.path("kind").asText(""), span.path("name").asText(""), span.path("id").asText(),
-                            span.hasNonNull("parentId") ? span.get("parentId").asText() : null));
+                            span.hasNonNull("parentId") ? span.get("parentId").asText() : null,
+                            span.has("tags") ? json.convertValue(span.get("tags"),
+                                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { })
+                                    : Map.of()));
                 }
                 if (complete.test(spans)) {
                     return spans;
