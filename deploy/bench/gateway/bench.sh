@@ -4,17 +4,20 @@
 #   (b) nginx as a plain reverse proxy in front of it
 #   (c) the gateway, route without policies (public, no rate limit)
 #   (d) the gateway, route with JWT verification + Redis deny-list + Redis rate limit
+#   (v) a plain Vert.x reverse proxy (BareVertxProxy.java, on the gateway's own jars): the floor for this stack
 #
 #   ./platform up --detach && deploy/bench/gateway/bench.sh
 #
 # Needs wrk and nginx (Debian: apt-get install wrk nginx-light). The platform provides user-service (JWKS, a token)
 # and Redis; a second gateway instance with bench routes runs on port 18903, its access log off (as nginx's here).
-# Env: DURATION (15s), CONNECTIONS (16), GATEWAY_JAR (another build of the gateway, to compare two versions).
+# Env: DURATION (15s), CONNECTIONS (16), GATEWAY_JAR (another build of the gateway, to compare two versions),
+# EVENT_LOOPS (1): event loops of the gateway and the plain Vert.x proxy; nginx runs one worker process.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd ../../.. && pwd)
 DURATION=${DURATION:-15s}
 CONNECTIONS=${CONNECTIONS:-16}
+EVENT_LOOPS=${EVENT_LOOPS:-1}
 USERS=${USER_SERVICE_URL:-http://127.0.0.1:8081}
 REDIS=${REDIS_URL:-redis://127.0.0.1:16379}
 for tool in wrk nginx; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 1; }; done
@@ -24,6 +27,7 @@ WORK=$(mktemp -d)
 cleanup() {
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
   [ -n "${GATEWAY_PID:-}" ] && kill "$GATEWAY_PID" 2>/dev/null && wait "$GATEWAY_PID" 2>/dev/null || true
+  [ -n "${VERTX_PID:-}" ] && kill "$VERTX_PID" 2>/dev/null && wait "$VERTX_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -48,7 +52,10 @@ http {
 NGINX
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 
-java -Xmx512m -Dquarkus.http.port=18903 -Dquarkus.http.host=127.0.0.1 \
+GATEWAY_JAR=${GATEWAY_JAR:-$ROOT/gateway-service/target/quarkus-app/quarkus-run.jar}
+java -Xmx512m -Dloops="$EVENT_LOOPS" -cp "$(dirname "$GATEWAY_JAR")/lib/main/*" BareVertxProxy.java 18904 18901 > "$WORK/vertx.log" 2>&1 &
+VERTX_PID=$!
+java -Xmx512m -Dquarkus.vertx.event-loops-pool-size="$EVENT_LOOPS" -Dquarkus.http.port=18903 -Dquarkus.http.host=127.0.0.1 \
   -Dquarkus.redis.hosts="$REDIS" \
   -Dmeridian.gateway.jwt.jwks-url="$USERS/.well-known/jwks.json" -Dmeridian.gateway.jwt.token-url="$USERS/v1/auth/token" \
   -Dquarkus.stork.bench.service-discovery.type=static \
@@ -60,9 +67,10 @@ java -Xmx512m -Dquarkus.http.port=18903 -Dquarkus.http.host=127.0.0.1 \
   -Dmeridian.gateway.rate-limits.policies.free.limits.second.burst=1000000 \
   -Dmeridian.gateway.rate-limits.policies.free.limits.day.rate=1000000000 \
   -Dquarkus.log.category.\"dev.meridian.gateway.access\".level=WARN \
-  -jar "${GATEWAY_JAR:-$ROOT/gateway-service/target/quarkus-app/quarkus-run.jar}" > "$WORK/gateway.log" 2>&1 &
+  -jar "$GATEWAY_JAR" > "$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 for _ in $(seq 1 120); do curl -fsS http://127.0.0.1:18903/q/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
+curl -fsS -o /dev/null http://127.0.0.1:18904/bench/open || { echo "bench: the plain Vert.x proxy is not up" >&2; cat "$WORK/vertx.log" >&2; exit 1; }
 
 EMAIL="gw-bench-$(date +%s%N)@example.com"
 curl -fsS -o /dev/null -X POST "$USERS/v1/users" -H 'Content-Type: application/json' \
@@ -76,16 +84,20 @@ run() { # label, url, extra wrk args...
   local label=$1 url=$2; shift 2
   # warm-up, then the measured run
   wrk -t2 -c"$CONNECTIONS" -d5s "$@" "$url" >/dev/null
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | awk -v label="$label" '
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | awk -v label="$label" -v out="$WORK/rps" '
     /Requests\/sec/ {rps=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} /Non-2xx/ {bad=$5}
-    END {printf "%-44s %10s req/s  p50 %8s  p99 %8s%s\n", label, rps, p50, p99, (bad ? "  NON-2XX " bad : "")}'
+    END {printf "%-44s %10s req/s  p50 %8s  p99 %8s%s\n", label, rps, p50, p99, (bad ? "  NON-2XX " bad : "");
+         printf "%s %s\n", substr(label, 2, index(label, ")") - 2), rps >> out}'
 }
+ratio() { awk -v a="$1" -v b="$2" '$1 == a {x=$2} $1 == b {y=$2} END {printf "%s/%s %.2f  ", a, b, x / y}' "$WORK/rps"; }
 
 mkdir -p ../results
 {
-  echo "== $(date -u +%FT%TZ) gateway, $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION (wrk, nginx and the JVMs share the machine)"
+  echo "== $(date -u +%FT%TZ) gateway, $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION, $EVENT_LOOPS event loop(s) (wrk, nginx and the JVMs share the machine)"
   run "(a) upstream direct (nginx static)" http://127.0.0.1:18901/bench/open
   run "(b) nginx reverse proxy" http://127.0.0.1:18902/bench/open
+  run "(v) plain Vert.x proxy, no gateway code" http://127.0.0.1:18904/bench/open
   run "(c) gateway, no policies" http://127.0.0.1:18903/bench/open
   run "(d) gateway, JWT + deny-list + rate limit" http://127.0.0.1:18903/bench/auth -H "Authorization: Bearer $TOKEN"
+  echo "   $(ratio c b)$(ratio d b)$(ratio v b)$(ratio c v)$(ratio d v)"
 } | tee -a ../results/gateway.txt

@@ -225,6 +225,8 @@ class GatewayProxyTest {
     void unknownPathsAre404ProblemsAndDotSegmentsCannotEscapeARoute() {
         given().get("/v2/anything").then().statusCode(404).contentType("application/problem+json")
                 .body("status", equalTo(404));
+        // a route's prefix ends at a path segment: /v1/users/** does not take /v1/usersx
+        given().get("/v1/usersx").then().statusCode(404).body("detail", containsString("/v1/usersx"));
         // /v1/auth/../admin/users normalises to /v1/admin/users, which needs an admin
         given().urlEncodingEnabled(false).get("/v1/auth/../admin/users").then().statusCode(401);
     }

@@ -7,14 +7,14 @@ import dev.meridian.gateway.service.EdgeTokenVerifier;
 import dev.meridian.gateway.service.EdgeTokenVerifier.Identity;
 import dev.meridian.gateway.service.RouteTable;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * Who is calling, per the route's auth requirement. Public routes pass anonymous callers through (a valid token still
  * yields an identity); authenticated routes need a valid, unrevoked access token or API key; admin routes also the
  * admin role.
  */
-@ApplicationScoped
+@Singleton
 public class AuthenticationFilter {
 
     public static final String CHALLENGE = "Bearer realm=\"meridian\"";

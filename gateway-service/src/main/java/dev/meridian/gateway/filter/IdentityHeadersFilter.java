@@ -2,13 +2,13 @@ package dev.meridian.gateway.filter;
 
 import dev.meridian.gateway.service.EdgeTokenVerifier.Identity;
 import io.vertx.core.MultiMap;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * Identity travels downstream in X-User-* headers set only here: copies a client sent are always removed, so a forged
  * header never grants identity. The bearer token is forwarded too, so services verify again.
  */
-@ApplicationScoped
+@Singleton
 public class IdentityHeadersFilter {
 
     public static final String USER_ID = "X-User-Id";

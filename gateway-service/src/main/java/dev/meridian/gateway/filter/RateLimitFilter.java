@@ -9,7 +9,7 @@ import dev.meridian.gateway.service.RouteTable;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.MultiMap;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Retry-After when over. A route may name its own policy. When Redis cannot answer within its timeout the route's
  * failure mode decides: let through, refuse with 503, or limit in this process at this instance's share.
  */
-@ApplicationScoped
+@Singleton
 public class RateLimitFilter {
 
     public static final String ANONYMOUS = "anonymous";

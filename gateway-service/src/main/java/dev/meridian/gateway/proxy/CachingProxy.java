@@ -16,7 +16,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  * stale-if-error window ({@code STALE}); otherwise fetches ({@code MISS}). Concurrent misses for one key share one
  * upstream call. A client's {@code Cache-Control: no-cache} skips the lookup (the fresh answer is stored).
  */
-@ApplicationScoped
+@Singleton
 public class CachingProxy {
 
     static final String X_CACHE = "X-Cache";

@@ -5,6 +5,7 @@ import dev.meridian.gateway.filter.IdentityHeadersFilter;
 import dev.meridian.gateway.filter.RateLimitFilter;
 import dev.meridian.gateway.filter.Refusal;
 import dev.meridian.gateway.service.RouteTable;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -37,10 +38,11 @@ public class GatewayRoutes {
 
     public GatewayRoutes(RouteTable routes, AuthenticationFilter authentication, RateLimitFilter rateLimits,
                          IdentityHeadersFilter identityHeaders, UpstreamProxy proxy, WebSocketProxy webSockets,
-                         CachingProxy caching, Tracer tracer, RequestRecorder recorder) {
+                         CachingProxy caching, OpenTelemetry openTelemetry, RequestRecorder recorder) {
         this.recorder = recorder;
         this.caching = caching;
-        this.tracer = tracer;
+        // the tracer itself, not a CDI proxy in front of it on every step of every request
+        this.tracer = openTelemetry.getTracer("dev.meridian.gateway");
         this.routes = routes;
         this.authentication = authentication;
         this.rateLimits = rateLimits;

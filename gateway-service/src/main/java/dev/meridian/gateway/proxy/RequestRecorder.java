@@ -6,9 +6,11 @@ import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <li>the same facts as attributes on the request's server span.</li>
  * </ul>
  */
-@ApplicationScoped
+@Singleton
 public class RequestRecorder {
 
     static final String ROUTE = "meridian.access.route";
@@ -31,6 +33,7 @@ public class RequestRecorder {
     private static final Logger LOG = Logger.getLogger("dev.meridian.gateway.access");
 
     private final MeterRegistry meters;
+    private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
     public RequestRecorder(MeterRegistry meters) {
         this.meters = meters;
@@ -56,14 +59,10 @@ public class RequestRecorder {
             long nanos = System.nanoTime() - start;
             HttpServerResponse response = ctx.response();
             RouteTable.Route route = ctx.get(ROUTE);
-            Timer.builder("meridian.gateway.requests").description("requests at the edge, by route and outcome")
-                    .publishPercentileHistogram()
-                    .tag("route", route == null ? "none" : route.id())
-                    .tag("method", ctx.request().method().name())
-                    .tag("status", Integer.toString(response.getStatusCode()))
-                    .tag("cache", value(response.headers().get(CachingProxy.X_CACHE)))
-                    .tag("ratelimit", rateLimit(response))
-                    .register(meters).record(nanos, TimeUnit.NANOSECONDS);
+            timers.computeIfAbsent(new TimerKey(route == null ? "none" : route.id(), ctx.request().method().name(),
+                            response.getStatusCode(), value(response.headers().get(CachingProxy.X_CACHE)),
+                            rateLimit(response)), this::timer)
+                    .record(nanos, TimeUnit.NANOSECONDS);
             if (!LOG.isInfoEnabled()) {
                 return;
             }
@@ -74,6 +73,21 @@ public class RequestRecorder {
                     value(response.headers().get(CachingProxy.X_CACHE)), rateLimit(response), value(ctx.get(USER)),
                     ctx.get(RequestIds.KEY));
         });
+    }
+
+    /** Looked up here, not in the registry: building a meter id per request costs more than recording. */
+    private record TimerKey(String route, String method, int status, String cache, String rateLimit) {
+    }
+
+    private Timer timer(TimerKey key) {
+        return Timer.builder("meridian.gateway.requests").description("requests at the edge, by route and outcome")
+                .publishPercentileHistogram()
+                .tag("route", key.route())
+                .tag("method", key.method())
+                .tag("status", Integer.toString(key.status()))
+                .tag("cache", key.cache())
+                .tag("ratelimit", key.rateLimit())
+                .register(meters);
     }
 
     private static String rateLimit(HttpServerResponse response) {

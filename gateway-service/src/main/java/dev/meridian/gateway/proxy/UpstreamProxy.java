@@ -23,7 +23,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.net.ConnectException;
 import java.util.HashSet;
@@ -43,7 +43,7 @@ import java.util.concurrent.TimeoutException;
  * no body or a small one that is then buffered) are also retried on 502/503/504 with jittered backoff, within the
  * route's retry count and the upstream's retry budget. Everything else is sent once.
  */
-@ApplicationScoped
+@Singleton
 public class UpstreamProxy {
 
     /** RFC 9110 section 7.6.1, plus the pre-standard ones proxies still meet. */

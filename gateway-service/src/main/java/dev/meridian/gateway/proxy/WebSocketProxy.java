@@ -8,7 +8,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.util.Locale;
 
@@ -17,7 +17,7 @@ import java.util.Locale;
  * to the upstream (with the identity headers) and relays frames both ways, text and binary kept apart, with no
  * request timeout cutting the connection. A close on either side closes the other.
  */
-@ApplicationScoped
+@Singleton
 public class WebSocketProxy {
 
     private final WebSocketClient client;

@@ -6,7 +6,7 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -31,7 +31,7 @@ import java.util.List;
  * token's signature and expiry still hold and the request goes on (fail-open, logged), so a Redis outage never stops
  * traffic.
  */
-@ApplicationScoped
+@Singleton
 public class EdgeTokenVerifier {
 
     private static final Logger LOG = Logger.getLogger(EdgeTokenVerifier.class);

@@ -1,7 +1,7 @@
 package dev.meridian.gateway.service;
 
 import dev.meridian.gateway.config.GatewayConfig;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * left out of load balancing for a cool-down, then gets traffic again; one success clears its count. When every
  * instance is out, all are used: refusing everything would be worse than trying.
  */
-@ApplicationScoped
+@Singleton
 public class InstanceHealth {
 
     /** For the admin API: failures in a row and, when ejected, until when (epoch millis; 0 when in rotation). */

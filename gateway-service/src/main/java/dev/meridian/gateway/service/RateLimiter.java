@@ -5,7 +5,7 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
@@ -23,15 +23,19 @@ import java.util.StringJoiner;
  * consumed in one atomic script call (EVALSHA), on Redis' clock, so any number of gateway instances share one exact
  * budget per user or client IP.
  */
-@ApplicationScoped
+@Singleton
 public class RateLimiter {
 
     public record Limit(String name, double rate, long windowSeconds, int burst, long emissionMicros, long toleranceMicros) {
     }
 
-    public record Policy(String name, List<Limit> limits) {
-        /** {@code RateLimit-Policy} (IETF draft): "20;w=1;burst=40, 10000;w=86400". */
-        public String header() {
+    /** {@code header}: its {@code RateLimit-Policy} (IETF draft), e.g. "20;w=1;burst=40, 10000;w=86400". */
+    public record Policy(String name, List<Limit> limits, String header) {
+        public Policy(String name, List<Limit> limits) {
+            this(name, limits, header(limits));
+        }
+
+        private static String header(List<Limit> limits) {
             StringJoiner joiner = new StringJoiner(", ");
             for (Limit limit : limits) {
                 String quota = limit.rate() == Math.rint(limit.rate()) ? Long.toString((long) limit.rate())

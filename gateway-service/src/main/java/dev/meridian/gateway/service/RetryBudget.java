@@ -1,6 +1,6 @@
 package dev.meridian.gateway.service;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Caps retries per upstream at about 20% of its traffic (plus a small reserve), so retries cannot multiply the load
  * on an upstream that is already failing: every request earns 0.2 of a retry, every retry spends one.
  */
-@ApplicationScoped
+@Singleton
 public class RetryBudget {
 
     static final double EARNED_PER_REQUEST = 0.2;

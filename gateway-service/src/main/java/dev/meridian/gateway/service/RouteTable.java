@@ -2,7 +2,7 @@ package dev.meridian.gateway.service;
 
 import dev.meridian.gateway.config.GatewayConfig;
 import io.smallrye.stork.Stork;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.time.Duration;
 import java.util.Comparator;
@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Finds the route for a request: exact paths first, then the longest matching prefix. */
-@ApplicationScoped
+@Singleton
 public class RouteTable {
 
     public record Route(String id, String path, boolean exact, List<String> methods, String upstream,
@@ -23,10 +23,12 @@ public class RouteTable {
             if (!methods.isEmpty() && !methods.contains(method.toUpperCase(Locale.ROOT))) {
                 return false;
             }
-            if (exact) {
+            if (exact || !requestPath.startsWith(path)) {
                 return requestPath.equals(path);
             }
-            return requestPath.equals(path) || requestPath.startsWith(path.endsWith("/") ? path : path + "/");
+            // the prefix ends at a segment boundary: /v1/users matches /v1/users/me, not /v1/usersx
+            return requestPath.length() == path.length() || path.endsWith("/")
+                    || requestPath.charAt(path.length()) == '/';
         }
     }
 

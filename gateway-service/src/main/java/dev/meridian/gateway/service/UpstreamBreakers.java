@@ -6,7 +6,7 @@ import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpClientResponse;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.util.TypeLiteral;
 
 import java.time.temporal.ChronoUnit;
@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * refused at once for the delay (the client gets 503 with Retry-After) instead of piling onto a failing service; then
  * one trial request decides whether it closes again.
  */
-@ApplicationScoped
+@Singleton
 public class UpstreamBreakers {
 
     private static final TypeLiteral<Uni<HttpClientResponse>> RESPONSE = new TypeLiteral<>() {
