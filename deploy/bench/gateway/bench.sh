@@ -5,6 +5,7 @@
 #   (c) the gateway, route without policies (public, no rate limit)
 #   (d) the gateway, route with JWT verification + Redis deny-list + Redis rate limit
 #   (v) a plain Vert.x reverse proxy (BareVertxProxy.java, on the gateway's own jars): the floor for this stack
+#   (a/2), (d/2): the upstream directly and (d) at about half (d)'s maximum rate, for the latency the gateway adds
 #
 #   ./platform up --detach && deploy/bench/gateway/bench.sh
 #
@@ -12,12 +13,18 @@
 # and Redis; a second gateway instance with bench routes runs on port 18903, its access log off (as nginx's here).
 # Env: DURATION (15s), CONNECTIONS (16), GATEWAY_JAR (another build of the gateway, to compare two versions),
 # EVENT_LOOPS (1): event loops of the gateway and the plain Vert.x proxy; nginx runs one worker process.
+# WARMUP (15s): load before each measured run, so the JVMs run JIT-compiled code as nginx runs compiled code.
+# The gateway traces every request (OpenTelemetry on) and keeps TRACE_SAMPLE_RATIO (0.01) of them, sent to the
+# platform's Zipkin (ZIPKIN_URL); 1.0 sends every span of every request.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd ../../.. && pwd)
 DURATION=${DURATION:-15s}
 CONNECTIONS=${CONNECTIONS:-16}
 EVENT_LOOPS=${EVENT_LOOPS:-1}
+WARMUP=${WARMUP:-15s}
+TRACE_SAMPLE_RATIO=${TRACE_SAMPLE_RATIO:-0.01}
+ZIPKIN=${ZIPKIN_URL:-http://127.0.0.1:19411}
 USERS=${USER_SERVICE_URL:-http://127.0.0.1:8081}
 REDIS=${REDIS_URL:-redis://127.0.0.1:16379}
 for tool in wrk nginx; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 1; }; done
@@ -55,6 +62,8 @@ nginx -c "$WORK/nginx.conf" -p "$WORK"
 GATEWAY_JAR=${GATEWAY_JAR:-$ROOT/gateway-service/target/quarkus-app/quarkus-run.jar}
 java -Xmx512m -Dloops="$EVENT_LOOPS" -cp "$(dirname "$GATEWAY_JAR")/lib/main/*" BareVertxProxy.java 18904 18901 > "$WORK/vertx.log" 2>&1 &
 VERTX_PID=$!
+MERIDIAN_OTEL_DISABLED=false MERIDIAN_TRACING_EXPORTER=zipkin MERIDIAN_ZIPKIN_ENDPOINT="$ZIPKIN/api/v2/spans" \
+MERIDIAN_TRACE_SAMPLE_RATIO="$TRACE_SAMPLE_RATIO" \
 java -Xmx512m -Dquarkus.vertx.event-loops-pool-size="$EVENT_LOOPS" -Dquarkus.http.port=18903 -Dquarkus.http.host=127.0.0.1 \
   -Dquarkus.redis.hosts="$REDIS" \
   -Dmeridian.gateway.jwt.jwks-url="$USERS/.well-known/jwks.json" -Dmeridian.gateway.jwt.token-url="$USERS/v1/auth/token" \
@@ -83,7 +92,7 @@ curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" http://127.0.0.1:18903/
 run() { # label, url, extra wrk args...
   local label=$1 url=$2; shift 2
   # warm-up, then the measured run
-  wrk -t2 -c"$CONNECTIONS" -d5s "$@" "$url" >/dev/null
+  wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" "$@" "$url" >/dev/null
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | awk -v label="$label" -v out="$WORK/rps" '
     /Requests\/sec/ {rps=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} /Non-2xx/ {bad=$5}
     END {printf "%-44s %10s req/s  p50 %8s  p99 %8s%s\n", label, rps, p50, p99, (bad ? "  NON-2XX " bad : "");
@@ -93,11 +102,18 @@ ratio() { awk -v a="$1" -v b="$2" '$1 == a {x=$2} $1 == b {y=$2} END {printf "%s
 
 mkdir -p ../results
 {
-  echo "== $(date -u +%FT%TZ) gateway, $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION, $EVENT_LOOPS event loop(s) (wrk, nginx and the JVMs share the machine)"
+  echo "== $(date -u +%FT%TZ) gateway, $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION after $WARMUP, $EVENT_LOOPS event loop(s), gateway trace sampling $TRACE_SAMPLE_RATIO (wrk, nginx and the JVMs share the machine)"
   run "(a) upstream direct (nginx static)" http://127.0.0.1:18901/bench/open
   run "(b) nginx reverse proxy" http://127.0.0.1:18902/bench/open
   run "(v) plain Vert.x proxy, no gateway code" http://127.0.0.1:18904/bench/open
   run "(c) gateway, no policies" http://127.0.0.1:18903/bench/open
   run "(d) gateway, JWT + deny-list + rate limit" http://127.0.0.1:18903/bench/auth -H "Authorization: Bearer $TOKEN"
   echo "   $(ratio c b)$(ratio d b)$(ratio v b)$(ratio c v)$(ratio d v)"
+  # half load: each connection waits between requests so that (d) gets about half its maximum rate; the upstream
+  # directly at the same pace gives the latency the gateway adds
+  PACE=$(awk '$1 == "d" {printf "%d", 1000 * '"$CONNECTIONS"' / ($2 / 2) + 0.5}' "$WORK/rps")
+  echo "function delay() return $PACE end" > "$WORK/pace.lua"
+  run "(a/2) upstream direct, ${PACE} ms between requests" http://127.0.0.1:18901/bench/open -s "$WORK/pace.lua"
+  run "(d/2) gateway (d), ${PACE} ms between requests" http://127.0.0.1:18903/bench/auth -s "$WORK/pace.lua" \
+    -H "Authorization: Bearer $TOKEN"
 } | tee -a ../results/gateway.txt

@@ -15,19 +15,18 @@ public class IdentityHeadersFilter {
     public static final String USER_ROLES = "X-User-Roles";
     public static final String USER_TIER = "X-User-Tier";
 
-    public MultiMap apply(MultiMap incoming, Identity identity) {
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(incoming);
-        headers.remove(USER_ID);
-        headers.remove(USER_ROLES);
-        headers.remove(USER_TIER);
+    /** Sets the identity headers on {@code upstreamHeaders}, the request's own already copied for the upstream. */
+    public void apply(MultiMap upstreamHeaders, Identity identity) {
+        upstreamHeaders.remove(USER_ID);
+        upstreamHeaders.remove(USER_ROLES);
+        upstreamHeaders.remove(USER_TIER);
         if (identity != null) {
-            headers.set("Authorization", "Bearer " + identity.accessToken());
-            headers.set(USER_ID, identity.userId());
-            headers.set(USER_ROLES, String.join(",", identity.roles()));
+            upstreamHeaders.set("Authorization", "Bearer " + identity.accessToken());
+            upstreamHeaders.set(USER_ID, identity.userId());
+            upstreamHeaders.set(USER_ROLES, String.join(",", identity.roles()));
             if (identity.tier() != null) {
-                headers.set(USER_TIER, identity.tier());
+                upstreamHeaders.set(USER_TIER, identity.tier());
             }
         }
-        return headers;
     }
 }

@@ -142,7 +142,7 @@ public class CachingProxy {
     }
 
     private Uni<Outcome> call(RoutingContext ctx, RouteTable.Route route, String base, String user) {
-        MultiMap upstreamHeaders = UpstreamProxy.upstreamHeaders(ctx.request(), ctx.get(UPSTREAM_HEADERS));
+        MultiMap upstreamHeaders = MultiMap.caseInsensitiveMultiMap().addAll(ctx.<MultiMap>get(UPSTREAM_HEADERS));
         // the cache needs the full answer, not the client's 304
         upstreamHeaders.remove("If-None-Match");
         upstreamHeaders.remove("If-Modified-Since");

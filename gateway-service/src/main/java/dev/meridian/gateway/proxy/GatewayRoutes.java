@@ -10,6 +10,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -112,7 +113,9 @@ public class GatewayRoutes {
                     if (identity != null) {
                         ctx.put(RequestRecorder.USER, identity.userId());
                     }
-                    var headers = identityHeaders.apply(ctx.request().headers(), identity);
+                    // one copy of the client's headers, as the upstream gets them
+                    MultiMap headers = UpstreamProxy.upstreamHeaders(ctx.request(), ctx.request().headers());
+                    identityHeaders.apply(headers, identity);
                     headers.set(RequestIds.HEADER, requestId);
                     if (WebSocketProxy.isUpgrade(ctx)) {
                         webSockets.forward(ctx, route, headers);

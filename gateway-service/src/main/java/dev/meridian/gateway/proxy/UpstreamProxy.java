@@ -90,9 +90,11 @@ public class UpstreamProxy {
                 .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(64));
     }
 
-    /** Proxies the request and relays the upstream's answer, or answers a problem when there is none. */
-    public void forward(RoutingContext ctx, RouteTable.Route route, MultiMap headers) {
-        MultiMap upstreamHeaders = upstreamHeaders(ctx.request(), headers);
+    /**
+     * Proxies the request with {@code upstreamHeaders} (see {@link #upstreamHeaders}) and relays the upstream's
+     * answer, or answers a problem when there is none.
+     */
+    public void forward(RoutingContext ctx, RouteTable.Route route, MultiMap upstreamHeaders) {
         payload(ctx.request())
                 .flatMap(payload -> exchange(ctx, route, upstreamHeaders, payload))
                 .subscribe().with(response -> relay(response, ctx.response()), e -> fail(ctx, route, e));
