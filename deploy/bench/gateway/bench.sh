@@ -110,10 +110,11 @@ mkdir -p ../results
   run "(d) gateway, JWT + deny-list + rate limit" http://127.0.0.1:18903/bench/auth -H "Authorization: Bearer $TOKEN"
   echo "   $(ratio c b)$(ratio d b)$(ratio v b)$(ratio c v)$(ratio d v)"
   # half load: each connection waits between requests so that (d) gets about half its maximum rate; the upstream
-  # directly at the same pace gives the latency the gateway adds
+  # directly at the same pace gives the latency the gateway adds. The wait is drawn from 0..2 x PACE ms so that the
+  # connections do not fall into step and arrive all at once.
   PACE=$(awk '$1 == "d" {printf "%d", 1000 * '"$CONNECTIONS"' / ($2 / 2) + 0.5}' "$WORK/rps")
-  echo "function delay() return $PACE end" > "$WORK/pace.lua"
-  run "(a/2) upstream direct, ${PACE} ms between requests" http://127.0.0.1:18901/bench/open -s "$WORK/pace.lua"
-  run "(d/2) gateway (d), ${PACE} ms between requests" http://127.0.0.1:18903/bench/auth -s "$WORK/pace.lua" \
+  echo "function delay() return math.random(0, 2 * $PACE) end" > "$WORK/pace.lua"
+  run "(a/2) upstream direct, ${PACE} ms mean pause" http://127.0.0.1:18901/bench/open -s "$WORK/pace.lua"
+  run "(d/2) gateway (d), ${PACE} ms mean pause" http://127.0.0.1:18903/bench/auth -s "$WORK/pace.lua" \
     -H "Authorization: Bearer $TOKEN"
 } | tee -a ../results/gateway.txt
