@@ -207,6 +207,9 @@ class GatewayProxyTest {
                 .header("WWW-Authenticate", containsString("Bearer")).body("detail", containsString("revoked"));
         given().auth().oauth2(token).get("/v1/unlimited/me").then().statusCode(401)
                 .body("detail", containsString("revoked"));
+        // a revoked token is refused as such before its roles are looked at
+        given().auth().oauth2(token).get("/v1/admin/users").then().statusCode(401)
+                .body("detail", containsString("revoked"));
         // a token issued after the revocation is good again
         String fresh = sign(claims(user).issuedAt(Instant.now().plusSeconds(1)));
         given().auth().oauth2(fresh).get("/v1/users/me").then().statusCode(200);

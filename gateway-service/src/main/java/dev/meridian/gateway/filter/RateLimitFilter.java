@@ -45,10 +45,11 @@ public class RateLimitFilter {
 
     /**
      * True when {@link #apply} checks the caller's token against the deny-list (in its own Redis call), so the
-     * authentication step need not. Not on public routes: there a revoked token only makes the caller anonymous.
+     * authentication step need not. Not on public routes, where a revoked token only makes the caller anonymous, nor
+     * on admin routes, where a revoked token must be refused as revoked (401) before its roles are checked (403).
      */
     public boolean checksRevocation(RouteTable.Route route) {
-        return applies(route) && route.auth() != GatewayConfig.Auth.PUBLIC;
+        return applies(route) && route.auth() == GatewayConfig.Auth.AUTHENTICATED;
     }
 
     /**
