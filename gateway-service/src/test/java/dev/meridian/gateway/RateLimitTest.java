@@ -155,6 +155,13 @@ class RateLimitTest {
 
             given().get("/v1/fallback/closed").then().statusCode(503).contentType("application/problem+json")
                     .header("Retry-After", "1");
+            // admin routes fail closed: no token passes them unchecked against the deny-list
+            String admin = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString())
+                    .groups(java.util.Set.of("user", "admin")));
+            given().auth().oauth2(admin).get("/v1/admin/users").then().statusCode(503)
+                    .contentType("application/problem+json").header("Retry-After", "1")
+                    .body("detail", containsString("revocations"));
+            given().auth().oauth2(admin).get("/admin/routes").then().statusCode(503);
 
             // tests run two gateway instances on paper: this one admits half of 50/s, burst 50
             long localStart = System.nanoTime();

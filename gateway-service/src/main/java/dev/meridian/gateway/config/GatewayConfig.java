@@ -51,7 +51,7 @@ public interface GatewayConfig {
         /** A policy for every caller of this route (keyed by user, else client IP) instead of the caller's tier's. */
         Optional<String> rateLimitPolicy();
 
-        /** Overrides {@link RateLimits#onRedisFailure()} for this route. */
+        /** Overrides {@link RateLimits#onRedisFailure()} for this route's rate limit and deny-list check. */
         Optional<FailureMode> onRedisFailure();
 
         /** Retries of a failed (502/503/504 or unreachable) request that may be repeated safely. */
@@ -79,7 +79,10 @@ public interface GatewayConfig {
         @WithDefault("PT0.05S")
         Duration redisTimeout();
 
-        /** open: let the request through; closed: 503; local: an in-memory limiter at limit / gateway-instances. */
+        /**
+         * open: let the request through; closed: 503; local: an in-memory limiter at limit / gateway-instances. For
+         * the deny-list check, local is open (revocations live only in Redis).
+         */
         @WithDefault("open")
         FailureMode onRedisFailure();
 

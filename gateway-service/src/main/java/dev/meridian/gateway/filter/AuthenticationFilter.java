@@ -23,10 +23,12 @@ public class AuthenticationFilter {
 
     private final EdgeTokenVerifier verifier;
     private final ApiKeyTokenCache apiKeys;
+    private final GatewayConfig.FailureMode onRedisFailure;
 
-    public AuthenticationFilter(EdgeTokenVerifier verifier, ApiKeyTokenCache apiKeys) {
+    public AuthenticationFilter(EdgeTokenVerifier verifier, ApiKeyTokenCache apiKeys, GatewayConfig config) {
         this.verifier = verifier;
         this.apiKeys = apiKeys;
+        this.onRedisFailure = config.rateLimits().onRedisFailure();
     }
 
     /** The caller's identity, or null for an anonymous caller of a public route. */
@@ -50,7 +52,11 @@ public class AuthenticationFilter {
                         .onFailure(f -> !(f instanceof Refusal)).transform(e -> new Refusal(503, "auth-unavailable",
                                 "Service Unavailable", "API keys cannot be checked right now; retry shortly", 5))
                 : Uni.createFrom().item(token);
-        Uni<Identity> verified = accessToken.flatMap(jwt -> verifier.verify(jwt, checkRevocation));
+        // a route that fails closed when Redis cannot answer refuses a token it cannot check against the deny-list
+        EdgeTokenVerifier.RevocationCheck revocation = !checkRevocation ? EdgeTokenVerifier.RevocationCheck.SKIP
+                : route.onRedisFailure().orElse(onRedisFailure) == GatewayConfig.FailureMode.CLOSED
+                ? EdgeTokenVerifier.RevocationCheck.FAIL_CLOSED : EdgeTokenVerifier.RevocationCheck.FAIL_OPEN;
+        Uni<Identity> verified = accessToken.flatMap(jwt -> verifier.verify(jwt, revocation));
         if (route.auth() == GatewayConfig.Auth.PUBLIC) {
             // a stale or broken token must not lock anyone out of sign-up or login: they go on as anonymous
             return verified.onFailure().recoverWithNull();
@@ -61,6 +67,9 @@ public class AuthenticationFilter {
                     return failure.failure() == EdgeTokenVerifier.Failure.KEYS_UNAVAILABLE
                             ? new Refusal(503, "auth-unavailable", "Service Unavailable",
                                     "tokens cannot be verified yet (user-service keys not loaded); retry shortly", 5)
+                            : failure.failure() == EdgeTokenVerifier.Failure.REVOCATIONS_UNAVAILABLE
+                            ? new Refusal(503, "auth-unavailable", "Service Unavailable",
+                                    "token revocations cannot be checked right now; retry shortly", 1)
                             : new Refusal(401, "unauthorized", "Unauthorized", "the access token is " + (
                                     failure.failure() == EdgeTokenVerifier.Failure.REVOKED ? "revoked" : "invalid or expired"), 0);
                 })

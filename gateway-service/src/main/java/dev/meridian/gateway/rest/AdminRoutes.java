@@ -33,8 +33,10 @@ import java.util.function.Function;
 @ApplicationScoped
 public class AdminRoutes {
 
+    /** No token passes here unchecked against the deny-list: without Redis this API answers 503. */
     private static final RouteTable.Route ADMIN = new RouteTable.Route("admin", "/admin", false, List.of(), "gateway",
-            GatewayConfig.Auth.ADMIN, Duration.ofSeconds(10), false, Optional.empty(), Optional.empty(), 0, false);
+            GatewayConfig.Auth.ADMIN, Duration.ofSeconds(10), false, Optional.empty(),
+            Optional.of(GatewayConfig.FailureMode.CLOSED), 0, false);
 
     private final AuthenticationFilter authentication;
     private final RouteTable routes;

@@ -28,8 +28,8 @@ import java.util.List;
 /**
  * Verifies access tokens at the edge: RS256 only, a key from user-service's JWKS, issuer, audience, expiry with
  * leeway, then the Redis deny-list. The deny-list lookup is bounded (50 ms); when Redis cannot answer in time the
- * token's signature and expiry still hold and the request goes on (fail-open, logged), so a Redis outage never stops
- * traffic.
+ * caller decides: the token's signature and expiry still hold and the request goes on (fail-open, logged), so a Redis
+ * outage never stops traffic, or the token is refused as unverifiable (fail-closed, what admin routes choose).
  */
 @Singleton
 public class EdgeTokenVerifier {
@@ -50,7 +50,10 @@ public class EdgeTokenVerifier {
     }
 
     /** Why a token was refused; {@link #KEYS_UNAVAILABLE} is the gateway's problem (503), the others the client's. */
-    public enum Failure { INVALID, REVOKED, KEYS_UNAVAILABLE }
+    public enum Failure { INVALID, REVOKED, KEYS_UNAVAILABLE, REVOCATIONS_UNAVAILABLE }
+
+    /** Whether the deny-list is read here, and what a Redis that cannot answer means then. */
+    public enum RevocationCheck { SKIP, FAIL_OPEN, FAIL_CLOSED }
 
     public static final class VerificationException extends RuntimeException {
         private final Failure failure;
@@ -108,13 +111,13 @@ public class EdgeTokenVerifier {
     }
 
     /**
-     * @param checkRevocation false when the caller checks the deny-list itself (the rate limiter does, in the same
-     *                        Redis call as the limits)
+     * @param revocation SKIP when the caller checks the deny-list itself (the rate limiter does, in the same Redis
+     *                   call as the limits)
      */
-    public Uni<Identity> verify(String token, boolean checkRevocation) {
+    public Uni<Identity> verify(String token, RevocationCheck revocation) {
         Verified known = verified.getIfPresent(token);
         if (known != null) {
-            return checkRevocation ? unlessRevoked(known) : Uni.createFrom().item(known.identity());
+            return unlessRevoked(known, revocation);
         }
         String kid;
         try {
@@ -141,7 +144,7 @@ public class EdgeTokenVerifier {
                 return Uni.createFrom().failure(new VerificationException(Failure.INVALID, "malformed claims"));
             }
             verified.put(token, fresh);
-            return checkRevocation ? unlessRevoked(fresh) : Uni.createFrom().item(fresh.identity());
+            return unlessRevoked(fresh, revocation);
         });
     }
 
@@ -153,13 +156,20 @@ public class EdgeTokenVerifier {
         return new Verified(identity, claims.getExpirationTime().getValueInMillis());
     }
 
-    private Uni<Identity> unlessRevoked(Verified token) {
+    private Uni<Identity> unlessRevoked(Verified token, RevocationCheck revocation) {
         Identity identity = token.identity();
+        if (revocation == RevocationCheck.SKIP) {
+            return Uni.createFrom().item(identity);
+        }
         return EventLoopDeadline.within(REDIS_TIMEOUT, redis.mget(identity.revocationKeys().toArray(String[]::new)))
                 .map(found -> found.values().stream().anyMatch(v -> TokenRevocation.revokes(v, identity.issuedAt())))
-                .onFailure().recoverWithItem(e -> {
-                    LOG.warnf("revocation check skipped (Redis: %s)", e.toString());
-                    return false;
+                .onFailure().recoverWithUni(e -> {
+                    LOG.warnf("revocation check %s (Redis: %s)",
+                            revocation == RevocationCheck.FAIL_CLOSED ? "failed: token refused" : "skipped", e);
+                    return revocation == RevocationCheck.FAIL_CLOSED
+                            ? Uni.createFrom().failure(new VerificationException(Failure.REVOCATIONS_UNAVAILABLE,
+                                    "the deny-list cannot be read"))
+                            : Uni.createFrom().item(false);
                 })
                 .flatMap(revoked -> revoked
                         ? Uni.createFrom().failure(new VerificationException(Failure.REVOKED, "token revoked"))
