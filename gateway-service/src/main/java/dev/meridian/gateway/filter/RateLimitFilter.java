@@ -4,6 +4,7 @@ import dev.meridian.gateway.config.GatewayConfig;
 import dev.meridian.gateway.service.EdgeTokenVerifier.Identity;
 import dev.meridian.gateway.service.EventLoopDeadline;
 import dev.meridian.gateway.service.LocalRateLimiter;
+import dev.meridian.gateway.service.OutageWarning;
 import dev.meridian.gateway.service.RateLimiter;
 import dev.meridian.gateway.service.RouteTable;
 import io.opentelemetry.api.trace.Span;
@@ -11,8 +12,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.MultiMap;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
-
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Per-user (by tier) or per-client-IP (anonymous) rate limits with IETF draft RateLimit headers; 429 with
@@ -24,12 +23,11 @@ public class RateLimitFilter {
 
     public static final String ANONYMOUS = "anonymous";
     public static final String DEFAULT_TIER = "free";
-    private static final Logger LOG = Logger.getLogger(RateLimitFilter.class);
 
     private final RateLimiter limiter;
     private final LocalRateLimiter localLimiter;
     private final GatewayConfig.RateLimits config;
-    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - 20_000_000_000L);
+    private final OutageWarning outage = new OutageWarning(Logger.getLogger(RateLimitFilter.class));
 
     public RateLimitFilter(RateLimiter limiter, LocalRateLimiter localLimiter, GatewayConfig config, RouteTable routes) {
         this.limiter = limiter;
@@ -71,12 +69,7 @@ public class RateLimitFilter {
                 .onFailure().recoverWithUni(e -> {
                     // the step's span: an operator sees why this request has no Redis call under it
                     Span.current().setAttribute("meridian.ratelimit.redis", "unavailable");
-                    long now = System.nanoTime();
-                    long last = lastWarning.get();
-                    // one line per 10 s is enough to see an outage; one per request would drown the log
-                    if (now - last > 10_000_000_000L && lastWarning.compareAndSet(last, now)) {
-                        LOG.warnf("rate limiting unavailable (%s): failing %s", e.toString(), onFailure);
-                    }
+                    outage.warn("rate limiting unavailable (%s): failing %s", e, onFailure);
                     return switch (onFailure) {
                         case OPEN -> Uni.createFrom().nullItem();
                         case LOCAL -> Uni.createFrom().item(localLimiter.acquire(policy, subject));

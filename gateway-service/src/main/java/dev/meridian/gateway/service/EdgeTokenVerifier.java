@@ -34,7 +34,7 @@ import java.util.List;
 @Singleton
 public class EdgeTokenVerifier {
 
-    private static final Logger LOG = Logger.getLogger(EdgeTokenVerifier.class);
+    private final OutageWarning outage = new OutageWarning(Logger.getLogger(EdgeTokenVerifier.class));
     private static final Duration REDIS_TIMEOUT = Duration.ofMillis(50);
 
     /** The verified caller, and the access token to forward (the JWT an API key was exchanged for, if so). */
@@ -164,7 +164,7 @@ public class EdgeTokenVerifier {
         return EventLoopDeadline.within(REDIS_TIMEOUT, redis.mget(identity.revocationKeys().toArray(String[]::new)))
                 .map(found -> found.values().stream().anyMatch(v -> TokenRevocation.revokes(v, identity.issuedAt())))
                 .onFailure().recoverWithUni(e -> {
-                    LOG.warnf("revocation check %s (Redis: %s)",
+                    outage.warn("revocation check %s (Redis: %s)",
                             revocation == RevocationCheck.FAIL_CLOSED ? "failed: token refused" : "skipped", e);
                     return revocation == RevocationCheck.FAIL_CLOSED
                             ? Uni.createFrom().failure(new VerificationException(Failure.REVOCATIONS_UNAVAILABLE,
