@@ -34,7 +34,6 @@ import java.util.List;
 @Singleton
 public class EdgeTokenVerifier {
 
-    private final OutageWarning outage = new OutageWarning(Logger.getLogger(EdgeTokenVerifier.class));
     private static final Duration REDIS_TIMEOUT = Duration.ofMillis(50);
 
     /** The verified caller, and the access token to forward (the JWT an API key was exchanged for, if so). */
@@ -49,7 +48,7 @@ public class EdgeTokenVerifier {
         }
     }
 
-    /** Why a token was refused; {@link #KEYS_UNAVAILABLE} is the gateway's problem (503), the others the client's. */
+    /** Why a token was refused; the two UNAVAILABLE ones are the gateway's problem (503), the others the client's. */
     public enum Failure { INVALID, REVOKED, KEYS_UNAVAILABLE, REVOCATIONS_UNAVAILABLE }
 
     /** Whether the deny-list is read here, and what a Redis that cannot answer means then. */
@@ -68,6 +67,7 @@ public class EdgeTokenVerifier {
         }
     }
 
+    private final OutageWarning outage = new OutageWarning(Logger.getLogger(EdgeTokenVerifier.class));
     private final JwksKeyCache keys;
     private final ReactiveValueCommands<String, String> redis;
     private final JwtConsumer consumer;
