@@ -3,7 +3,7 @@
 -- ARGV[2i]: burst tolerance tau in us (T * (burst - 1)).
 -- Optionally the token's deny-list check in the same round trip: KEYS[n+1..] are its revocation entries and the
 -- last, odd ARGV is the token's issued-at (epoch seconds); an entry at or after it revokes the token (an unreadable
--- one too), and a revoked request consumes nothing.
+-- one too: the rule of TokenRevocation.revokes in event-bus), and a revoked request consumes nothing.
 -- All-or-nothing: a request denied by one limit consumes none. Returns
 -- {allowed (1/0, or -1 revoked), retry_after_us, remaining, reset_us and index of the tightest limit}.
 local n = math.floor(#ARGV / 2)

@@ -5,8 +5,8 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
-import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,8 +92,10 @@ public class RateLimiter {
         return policies.containsKey(name);
     }
 
-    /** Checks and, when allowed, consumes one request for {@code subject} (e.g. {@code user:<id>}, {@code ip:<addr>}). */
-    /** With an identity, its deny-list entries are checked in the same call: one Redis round trip per request. */
+    /**
+     * Checks and, when allowed, consumes one request for {@code subject} (e.g. {@code user:<id>}, {@code ip:<addr>}).
+     * With {@code revocable}, its deny-list entries are checked in the same call: one Redis round trip per request.
+     */
     public Uni<Decision> acquire(Policy policy, String subject, EdgeTokenVerifier.Identity revocable) {
         List<String> keys = new ArrayList<>();
         List<String> argv = new ArrayList<>();
