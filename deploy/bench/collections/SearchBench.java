@@ -1,4 +1,4 @@
-import dev.meridian.inference.service.CollectionIndex;
+import dev.meridian.inference.collection.service.CollectionIndex;
 
 import java.util.Arrays;
 import java.util.Map;

@@ -1,7 +1,7 @@
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
-import dev.meridian.inference.service.ModelTokenizer;
-import dev.meridian.inference.service.OnnxEmbedder;
+import dev.meridian.inference.model.ModelTokenizer;
+import dev.meridian.inference.model.OnnxEmbedder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -58,7 +58,7 @@ class AccessLogTest {
     @Test
     void aProxiedRequestIsLoggedWithRouteUpstreamCacheAndRateLimitButNoSecrets() {
         String user = UUID.randomUUID().toString();
-        String token = GatewayProxyTest.sign(GatewayProxyTest.claims(user));
+        String token = TestTokens.sign(TestTokens.claims(user));
         String requestId = "access-" + UUID.randomUUID();
         given().auth().oauth2(token).header("X-Request-Id", requestId).queryParam("api_key", "hunter2")
                 .get("/v1/models").then().statusCode(200);
@@ -82,7 +82,7 @@ class AccessLogTest {
 
     @Test
     void requestsAreCountedAndTimedPerRouteAndOutcomeForDashboards() {
-        String token = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString()));
+        String token = TestTokens.sign(TestTokens.claims(UUID.randomUUID().toString()));
         given().auth().oauth2(token).get("/v1/models").then().statusCode(200);
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("meridian_gateway_requests_seconds_count{")

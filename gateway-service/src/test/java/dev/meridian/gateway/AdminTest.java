@@ -18,14 +18,14 @@ import static org.hamcrest.Matchers.nullValue;
 class AdminTest {
 
     static String adminToken() {
-        return GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString())
+        return TestTokens.sign(TestTokens.claims(UUID.randomUUID().toString())
                 .groups(Set.of("user", "admin")));
     }
 
     @Test
     void theAdminApiNeedsTheAdminRole() {
         given().get("/admin/routes").then().statusCode(401).header("WWW-Authenticate", notNullValue());
-        given().auth().oauth2(GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString())))
+        given().auth().oauth2(TestTokens.sign(TestTokens.claims(UUID.randomUUID().toString())))
                 .get("/admin/routes").then().statusCode(403).contentType("application/problem+json");
         given().auth().oauth2(adminToken()).delete("/admin/cache?prefix=/").then().statusCode(200);
         given().auth().oauth2(adminToken()).get("/admin/nothing").then().statusCode(404);
@@ -46,7 +46,7 @@ class AdminTest {
     @Test
     void aSubjectsRateLimitStateCanBeRead() {
         String user = UUID.randomUUID().toString();
-        String token = GatewayProxyTest.sign(GatewayProxyTest.claims(user));
+        String token = TestTokens.sign(TestTokens.claims(user));
         for (int i = 0; i < 3; i++) {
             given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200);
         }

@@ -68,12 +68,12 @@ class CacheTest {
         String alice = UUID.randomUUID().toString();
         String bob = UUID.randomUUID().toString();
         String uri = unique("/v1/private-cached/me") + "?cc=private,max-age=60";
-        String aliceToken = GatewayProxyTest.sign(GatewayProxyTest.claims(alice));
+        String aliceToken = TestTokens.sign(TestTokens.claims(alice));
         given().urlEncodingEnabled(false).auth().oauth2(aliceToken).get(uri).then().header("X-Cache", "MISS")
                 .body("user", equalTo(alice));
         given().urlEncodingEnabled(false).auth().oauth2(aliceToken).get(uri).then().header("X-Cache", "HIT")
                 .body("user", equalTo(alice));
-        given().urlEncodingEnabled(false).auth().oauth2(GatewayProxyTest.sign(GatewayProxyTest.claims(bob))).get(uri)
+        given().urlEncodingEnabled(false).auth().oauth2(TestTokens.sign(TestTokens.claims(bob))).get(uri)
                 .then().header("X-Cache", "MISS").body("user", equalTo(bob));
         assertEquals(2, calls(uri));
 

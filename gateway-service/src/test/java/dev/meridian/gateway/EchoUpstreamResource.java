@@ -118,7 +118,7 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                                     .end("{\"error\":\"invalid_grant\"}");
                             return;
                         }
-                        String jwt = GatewayProxyTest.sign(GatewayProxyTest.claims(API_KEY_USER).claim("akid", API_KEY_ID));
+                        String jwt = TestTokens.sign(TestTokens.claims(API_KEY_USER).claim("akid", API_KEY_ID));
                         request.response().putHeader("Content-Type", "application/json").end(new JsonObject()
                                 .put("access_token", jwt).put("token_type", "Bearer").put("expires_in", 900).encode());
                     });

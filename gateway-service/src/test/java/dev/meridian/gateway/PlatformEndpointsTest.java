@@ -1,7 +1,5 @@
 package dev.meridian.gateway;
 
-import dev.meridian.local.testing.RedisTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -11,8 +9,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
 @QuarkusTest
-@QuarkusTestResource(RedisTestResource.class)
-@QuarkusTestResource(EchoUpstreamResource.class)
 class PlatformEndpointsTest {
 
     @Test

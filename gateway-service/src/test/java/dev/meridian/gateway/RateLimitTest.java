@@ -1,7 +1,7 @@
 package dev.meridian.gateway;
 
 import dev.meridian.gateway.config.GatewayConfig;
-import dev.meridian.gateway.service.RateLimiter;
+import dev.meridian.gateway.ratelimit.RateLimiter;
 import dev.meridian.local.infra.LocalRedis;
 import dev.meridian.local.testing.InjectLocalServer;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -52,7 +52,7 @@ class RateLimitTest {
 
     @Test
     void freeTierGetsItsBurstThen429WithRetryAfterAndHeaders() {
-        String token = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString()));
+        String token = TestTokens.sign(TestTokens.claims(UUID.randomUUID().toString()));
         Response first = given().auth().oauth2(token).get("/v1/users/me");
         assertEquals(200, first.statusCode());
         assertEquals("10000;w=86400;burst=10000, 20;w=1;burst=40", sorted(first.header("RateLimit-Policy")));
@@ -141,7 +141,7 @@ class RateLimitTest {
 
     @Test
     void redisOutageFailsOpenClosedOrToALocalShareAsEachRouteChoseAndRecovers() throws Exception {
-        String token = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString()));
+        String token = TestTokens.sign(TestTokens.claims(UUID.randomUUID().toString()));
         given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200);
         // a route with its own policy uses it whoever calls
         given().get("/v1/fallback/local").then().statusCode(200).header("RateLimit-Policy", "50;w=1;burst=50");
@@ -156,7 +156,7 @@ class RateLimitTest {
             given().get("/v1/fallback/closed").then().statusCode(503).contentType("application/problem+json")
                     .header("Retry-After", "1");
             // admin routes fail closed: no token passes them unchecked against the deny-list
-            String admin = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString())
+            String admin = TestTokens.sign(TestTokens.claims(UUID.randomUUID().toString())
                     .groups(java.util.Set.of("user", "admin")));
             given().auth().oauth2(admin).get("/v1/admin/users").then().statusCode(503)
                     .contentType("application/problem+json").header("Retry-After", "1")
@@ -192,7 +192,7 @@ class RateLimitTest {
 
     @Test
     void redisThatDoesNotAnswerCostsARequestOnlyItsDeadline() {
-        String token = GatewayProxyTest.sign(GatewayProxyTest.claims(UUID.randomUUID().toString()));
+        String token = TestTokens.sign(TestTokens.claims(UUID.randomUUID().toString()));
         given().auth().oauth2(token).get("/v1/users/me").then().statusCode(200).header("RateLimit", notNullValue());
         // Redis holds every command for 3 s: up, connected, and silent
         redis.execute("CLIENT", "PAUSE", "3000", "ALL");

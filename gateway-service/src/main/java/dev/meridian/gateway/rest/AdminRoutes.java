@@ -1,14 +1,14 @@
 package dev.meridian.gateway.rest;
 
+import dev.meridian.gateway.auth.AuthenticationStep;
+import dev.meridian.gateway.cache.ResponseCache;
 import dev.meridian.gateway.config.GatewayConfig;
-import dev.meridian.gateway.filter.AuthenticationFilter;
-import dev.meridian.gateway.filter.Refusal;
-import dev.meridian.gateway.proxy.Problems;
-import dev.meridian.gateway.service.InstanceHealth;
-import dev.meridian.gateway.service.RateLimiter;
-import dev.meridian.gateway.service.ResponseCache;
-import dev.meridian.gateway.service.RouteTable;
-import dev.meridian.gateway.service.UpstreamBreakers;
+import dev.meridian.gateway.pipeline.Problems;
+import dev.meridian.gateway.pipeline.Refusal;
+import dev.meridian.gateway.pipeline.RouteTable;
+import dev.meridian.gateway.ratelimit.RateLimiter;
+import dev.meridian.gateway.upstream.InstanceHealth;
+import dev.meridian.gateway.upstream.UpstreamBreakers;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.stork.Stork;
 import io.vertx.core.Handler;
@@ -36,16 +36,16 @@ public class AdminRoutes {
     /** No token passes here unchecked against the deny-list: without Redis this API answers 503. */
     private static final RouteTable.Route ADMIN = new RouteTable.Route("admin", "/admin", false, List.of(), "gateway",
             GatewayConfig.Auth.ADMIN, Duration.ofSeconds(10), false, Optional.empty(),
-            Optional.of(GatewayConfig.FailureMode.CLOSED), 0, false);
+            Optional.of(GatewayConfig.FailureMode.CLOSED), 0, false, false);
 
-    private final AuthenticationFilter authentication;
+    private final AuthenticationStep authentication;
     private final RouteTable routes;
     private final UpstreamBreakers breakers;
     private final InstanceHealth health;
     private final ResponseCache cache;
     private final RateLimiter limiter;
 
-    public AdminRoutes(AuthenticationFilter authentication, RouteTable routes, UpstreamBreakers breakers,
+    public AdminRoutes(AuthenticationStep authentication, RouteTable routes, UpstreamBreakers breakers,
                        InstanceHealth health, ResponseCache cache, RateLimiter limiter) {
         this.authentication = authentication;
         this.routes = routes;
@@ -67,15 +67,8 @@ public class AdminRoutes {
                 .flatMap(identity -> action.apply(ctx))
                 .subscribe().with(body -> ctx.response().putHeader("Content-Type", "application/json")
                         .putHeader("Cache-Control", "no-store").end(body.encode()), e -> {
-                    if (e instanceof Refusal refusal) {
-                        if (refusal.status == 401) {
-                            ctx.response().putHeader("WWW-Authenticate", AuthenticationFilter.CHALLENGE);
-                        }
-                        Problems.send(ctx, refusal.status, refusal.slug, refusal.title, refusal.getMessage());
-                    } else {
-                        Problems.send(ctx, 503, "admin-unavailable", "Service Unavailable", "could not answer: "
-                                + e.getClass().getSimpleName());
-                    }
+                    Problems.refuse(ctx, e instanceof Refusal ? e : new Refusal(503, "admin-unavailable",
+                            "Service Unavailable", "could not answer: " + e.getClass().getSimpleName(), 0));
                 });
     }
 

@@ -19,8 +19,6 @@ public interface InferenceConfig {
 
     Cache cache();
 
-    Outbox outbox();
-
     Collections collections();
 
     /** Job and collection quotas by tier (the tier comes from users.v1, or the token until that arrived); unknown tiers get free's. */
@@ -128,12 +126,6 @@ public interface InferenceConfig {
         /** Candidates or labels per similarity/classify request. */
         @WithDefault("256")
         int maxCandidates();
-    }
-
-    interface Outbox {
-        /** How often the relay publishes committed events (read by its @Scheduled expression). */
-        @WithDefault("0.2s")
-        Duration pollInterval();
     }
 
     interface Collections {

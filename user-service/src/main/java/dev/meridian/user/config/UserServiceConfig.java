@@ -19,8 +19,6 @@ public interface UserServiceConfig {
 
     BootstrapAdmin bootstrapAdmin();
 
-    Outbox outbox();
-
     interface Password {
         /** argon2id (default, OWASP: 19 MiB, 2 iterations, 1 lane) or bcrypt. Stored hashes of either still verify. */
         @WithDefault("argon2id")
@@ -75,12 +73,6 @@ public interface UserServiceConfig {
         /** Longest back-off: the delay doubles per failure up to this, so no one is locked out for good. */
         @WithDefault("PT15M")
         Duration maxLock();
-    }
-
-    interface Outbox {
-        /** How often the relay looks for unpublished events (read by its @Scheduled expression). */
-        @WithDefault("0.2s")
-        String pollInterval();
     }
 
     interface BootstrapAdmin {

@@ -2,9 +2,9 @@ package dev.meridian.user.rest;
 
 import dev.meridian.events.user.UserStatus;
 import dev.meridian.user.User;
-import dev.meridian.user.rest.Dtos.AdminUserPatch;
-import dev.meridian.user.rest.Dtos.UserPage;
-import dev.meridian.user.rest.Dtos.UserView;
+import dev.meridian.user.rest.AdminUserDtos.AdminUserPatch;
+import dev.meridian.user.rest.AdminUserDtos.UserPage;
+import dev.meridian.user.rest.UserDtos.UserView;
 import dev.meridian.user.service.AccountService;
 import dev.meridian.user.service.AdminService;
 import dev.meridian.user.service.ErasureService;
@@ -85,7 +85,7 @@ public class AdminUserResource {
     @APIResponse(responseCode = "412", description = "If-Match does not match")
     @APIResponse(responseCode = "422", description = "Invalid roles, tier or status")
     public Uni<Response> change(@PathParam("id") UUID id, AdminUserPatch patch, @HeaderParam("If-Match") String ifMatch) {
-        Dtos.required(patch);
+        Bodies.required(patch);
         AdminService.Change change = new AdminService.Change(patch.roles() == null ? null : List.copyOf(patch.roles()),
                 patch.tier() == null ? null : AccountService.parseTier(patch.tier()), patch.status());
         return admin.change(UserResource.me(identity), id, UserResource.version(ifMatch), change)

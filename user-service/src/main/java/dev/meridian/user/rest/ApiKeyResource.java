@@ -1,7 +1,7 @@
 package dev.meridian.user.rest;
 
-import dev.meridian.user.rest.Dtos.ApiKeyRequest;
-import dev.meridian.user.rest.Dtos.ApiKeyView;
+import dev.meridian.user.rest.ApiKeyDtos.ApiKeyRequest;
+import dev.meridian.user.rest.ApiKeyDtos.ApiKeyView;
 import dev.meridian.user.service.ApiKeyService;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -42,7 +42,7 @@ public class ApiKeyResource {
     @APIResponse(responseCode = "201", description = "Created; 'key' holds the secret")
     @APIResponse(responseCode = "422", description = "Bad name or expiry")
     public Uni<Response> create(ApiKeyRequest request) {
-        Dtos.required(request);
+        Bodies.required(request);
         return apiKeys.create(UserResource.me(identity), request.name(), request.expiresAt())
                 .map(created -> Response.status(201).entity(ApiKeyView.of(created.key(), created.secret())).build());
     }

@@ -1,8 +1,8 @@
 package dev.meridian.user.rest;
 
-import dev.meridian.user.rest.Dtos.RefreshRequest;
-import dev.meridian.user.rest.Dtos.TokenRequest;
-import dev.meridian.user.rest.Dtos.TokenResponse;
+import dev.meridian.user.rest.AuthDtos.RefreshRequest;
+import dev.meridian.user.rest.AuthDtos.TokenRequest;
+import dev.meridian.user.rest.AuthDtos.TokenResponse;
 import dev.meridian.user.service.OAuthException;
 import dev.meridian.user.service.TokenService;
 import io.smallrye.mutiny.Uni;

@@ -1,14 +1,14 @@
 package dev.meridian.user.rest;
 
-import dev.meridian.user.rest.Dtos.ApiKeyView;
-import dev.meridian.user.rest.Dtos.AuditView;
-import dev.meridian.user.rest.Dtos.Export;
-import dev.meridian.user.rest.Dtos.PasswordChange;
-import dev.meridian.user.rest.Dtos.PasswordConfirmation;
-import dev.meridian.user.rest.Dtos.ProfilePatch;
-import dev.meridian.user.rest.Dtos.SessionView;
-import dev.meridian.user.rest.Dtos.SignUpRequest;
-import dev.meridian.user.rest.Dtos.UserView;
+import dev.meridian.user.rest.ApiKeyDtos.ApiKeyView;
+import dev.meridian.user.rest.UserDtos.AuditView;
+import dev.meridian.user.rest.UserDtos.Export;
+import dev.meridian.user.rest.UserDtos.PasswordChange;
+import dev.meridian.user.rest.UserDtos.PasswordConfirmation;
+import dev.meridian.user.rest.UserDtos.ProfilePatch;
+import dev.meridian.user.rest.UserDtos.SessionView;
+import dev.meridian.user.rest.UserDtos.SignUpRequest;
+import dev.meridian.user.rest.UserDtos.UserView;
 import dev.meridian.user.service.AccountService;
 import dev.meridian.user.service.ErasureService;
 import dev.meridian.user.service.ExportService;
@@ -62,7 +62,7 @@ public class UserResource {
     @APIResponse(responseCode = "409", description = "Email already registered")
     @APIResponse(responseCode = "422", description = "A field breaks a rule; the problem names the rule and field")
     public Uni<Response> signUp(SignUpRequest request, UriInfo uri) {
-        Dtos.required(request);
+        Bodies.required(request);
         return accounts.signUp(request.email(), request.password(), request.displayName(), false)
                 .map(user -> Response.created(uri.getBaseUriBuilder().path("v1/users/me").build())
                         .header("Content-Location", "/v1/users/" + user.id)
@@ -88,7 +88,7 @@ public class UserResource {
     @APIResponse(responseCode = "409", description = "Concurrent update")
     @APIResponse(responseCode = "412", description = "If-Match does not match the current version")
     public Uni<Response> update(ProfilePatch patch, @HeaderParam("If-Match") String ifMatch) {
-        Dtos.required(patch);
+        Bodies.required(patch);
         return accounts.updateProfile(me(identity), version(ifMatch), patch.displayName())
                 .map(user -> Response.ok(UserView.of(user)).tag(etag(user.version)).build());
     }
@@ -102,7 +102,7 @@ public class UserResource {
     @APIResponse(responseCode = "403", description = "Current password wrong")
     @APIResponse(responseCode = "422", description = "New password breaks the policy")
     public Uni<Response> changePassword(PasswordChange change) {
-        Dtos.required(change);
+        Bodies.required(change);
         return accounts.changePassword(me(identity), change.currentPassword(), change.newPassword())
                 .map(ignored -> Response.noContent().build());
     }

@@ -1,6 +1,6 @@
 package dev.meridian.user.security;
 
-import dev.meridian.events.TokenRevocation;
+import dev.meridian.revocation.TokenRevocation;
 import dev.meridian.user.service.RevocationService;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;

@@ -3,6 +3,7 @@ package dev.meridian.user.service;
 import dev.meridian.events.user.UserRegistered;
 import dev.meridian.events.user.UserStatus;
 import dev.meridian.events.user.UserUpdated;
+import dev.meridian.outbox.OutboxService;
 import dev.meridian.user.AuditEntry;
 import dev.meridian.user.Tier;
 import dev.meridian.user.User;

@@ -2,6 +2,7 @@ package dev.meridian.user.service;
 
 import dev.meridian.events.user.UserErased;
 import dev.meridian.events.user.UserStatus;
+import dev.meridian.outbox.OutboxService;
 import dev.meridian.user.AuditEntry;
 import dev.meridian.user.User;
 import dev.meridian.user.repository.ApiKeyRepository;

@@ -1,6 +1,6 @@
 package dev.meridian.user.service;
 
-import dev.meridian.events.TokenRevocation;
+import dev.meridian.revocation.TokenRevocation;
 import dev.meridian.user.config.UserServiceConfig;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;

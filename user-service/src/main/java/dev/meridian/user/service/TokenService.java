@@ -1,6 +1,6 @@
 package dev.meridian.user.service;
 
-import dev.meridian.events.TokenRevocation;
+import dev.meridian.revocation.TokenRevocation;
 import dev.meridian.user.ApiKey;
 import dev.meridian.user.RefreshToken;
 import dev.meridian.user.User;

@@ -1,0 +1,133 @@
+package dev.meridian.inference.collection.rest;
+
+import dev.meridian.inference.collection.rest.CollectionDtos.CollectionList;
+import dev.meridian.inference.collection.rest.CollectionDtos.CollectionView;
+import dev.meridian.inference.collection.rest.CollectionDtos.CreateCollection;
+import dev.meridian.inference.collection.rest.CollectionDtos.DocumentsStored;
+import dev.meridian.inference.collection.rest.CollectionDtos.PutDocuments;
+import dev.meridian.inference.collection.rest.CollectionDtos.SearchMatch;
+import dev.meridian.inference.collection.rest.CollectionDtos.SearchRequest;
+import dev.meridian.inference.collection.rest.CollectionDtos.SearchResponse;
+import dev.meridian.inference.collection.service.CollectionService;
+import dev.meridian.inference.collection.service.DocumentInput;
+import dev.meridian.inference.config.InferenceConfig;
+import dev.meridian.inference.service.Caller;
+import dev.meridian.inference.service.InferenceException;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The caller's semantic collections. Names are per user; another user's collection does not exist for the caller.
+ * Admins address anyone's with {@code ?owner=<user id>}.
+ */
+@Path("/v1/collections")
+@Authenticated
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class CollectionResource {
+
+    private final CollectionService collections;
+    private final InferenceConfig config;
+    private final JsonWebToken token;
+
+    public CollectionResource(CollectionService collections, InferenceConfig config, JsonWebToken token) {
+        this.collections = collections;
+        this.config = config;
+        this.token = token;
+    }
+
+    @POST
+    @Operation(summary = "Create a collection; its model version is fixed from then on")
+    public Uni<Response> create(CreateCollection request, @QueryParam("owner") String owner) {
+        if (request == null) {
+            throw InferenceException.bodyRequired();
+        }
+        Caller caller = Caller.of(token);
+        return collections.create(caller, caller.owner(owner), request.name(), request.model())
+                .map(created -> Response.status(201).entity(CollectionView.of(created))
+                        .location(URI.create("/v1/collections/" + created.name)).build());
+    }
+
+    @GET
+    @Operation(summary = "My collections")
+    public Uni<CollectionList> list(@QueryParam("owner") String owner) {
+        return collections.list(Caller.of(token).owner(owner))
+                .map(found -> new CollectionList("list", found.stream().map(CollectionView::of).toList()));
+    }
+
+    @GET
+    @Path("/{name}")
+    public Uni<CollectionView> get(@PathParam("name") String name, @QueryParam("owner") String owner) {
+        return collections.get(Caller.of(token).owner(owner), name).map(CollectionView::of);
+    }
+
+    @DELETE
+    @Path("/{name}")
+    @Operation(summary = "Delete a collection and all its documents")
+    public Uni<Response> delete(@PathParam("name") String name, @QueryParam("owner") String owner) {
+        return collections.delete(Caller.of(token).owner(owner), name).map(ignored -> Response.noContent().build());
+    }
+
+    @POST
+    @Path("/{name}/documents")
+    @Operation(summary = "Embed and store documents (insert, or replace by id); up to 128 per request")
+    public Uni<DocumentsStored> put(@PathParam("name") String name, PutDocuments request,
+                                    @QueryParam("owner") String owner) {
+        if (request == null) {
+            throw InferenceException.bodyRequired();
+        }
+        Caller caller = Caller.of(token);
+        List<DocumentInput> docs = collections.validated(request.documents(), "documents",
+                config.collections().maxDocumentsPerRequest());
+        return collections.put(caller, caller.owner(owner), name, docs, Boolean.TRUE.equals(request.truncate()))
+                .map(collection -> new DocumentsStored("collection.documents", collection.name,
+                        docs.stream().map(DocumentInput::id).toList(), collection.documentCount));
+    }
+
+    @DELETE
+    @Path("/{name}/documents/{id}")
+    public Uni<Response> deleteDocument(@PathParam("name") String name, @PathParam("id") String id,
+                                        @QueryParam("owner") String owner) {
+        return collections.deleteDocument(Caller.of(token).owner(owner), name, id)
+                .map(ignored -> Response.noContent().build());
+    }
+
+    @POST
+    @Path("/{name}/search")
+    @Operation(summary = "The k documents closest in meaning to the query (cosine), optionally filtered on metadata")
+    public Uni<SearchResponse> search(@PathParam("name") String name, SearchRequest request,
+                                      @QueryParam("owner") String owner) {
+        if (request == null) {
+            throw InferenceException.bodyRequired();
+        }
+        if (request.query() == null || request.query().isBlank()) {
+            throw InferenceException.invalid("query", "invalid_input", "'query' must be a non-empty string");
+        }
+        int k = request.k() == null ? 10 : request.k();
+        if (k < 1 || k > config.collections().maxK()) {
+            throw InferenceException.invalid("k", "invalid_value", "'k' must be between 1 and "
+                    + config.collections().maxK());
+        }
+        Map<String, Object> filter = CollectionService.validatedFilter(request.filter());
+        return collections.search(Caller.of(token).owner(owner), name, request.query(), k, filter)
+                .map(result -> new SearchResponse("list", result.collection().name,
+                        result.collection().qualifiedModel(),
+                        result.hits().stream().map(SearchMatch::of).toList()));
+    }
+}

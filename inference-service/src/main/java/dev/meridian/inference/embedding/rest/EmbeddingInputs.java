@@ -1,0 +1,78 @@
+package dev.meridian.inference.embedding.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.inference.embedding.service.EmbeddingService.Input;
+import dev.meridian.inference.service.InferenceException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads OpenAI's four forms of {@code input}, naming the exact element that is wrong. */
+final class EmbeddingInputs {
+
+    private EmbeddingInputs() {
+    }
+
+    static List<Input> parse(JsonNode input, int maxItems) {
+        if (input == null || input.isNull() || input.isMissingNode()) {
+            throw invalid("input", "'input' is required: a string, an array of strings or an array of token ids");
+        }
+        if (input.isTextual()) {
+            return List.of(text(input, "input"));
+        }
+        if (!input.isArray()) {
+            throw invalid("input", "'input' must be a string, an array of strings or an array of token ids");
+        }
+        if (input.isEmpty()) {
+            throw invalid("input", "'input' must not be empty");
+        }
+        if (input.get(0).isIntegralNumber()) {
+            return List.of(new Input(null, tokenIds(input, "input")));
+        }
+        if (input.size() > maxItems) {
+            throw InferenceException.invalid("input", "too_many_inputs",
+                    "'input' has " + input.size() + " items; at most " + maxItems + " per request");
+        }
+        boolean tokens = input.get(0).isArray();
+        List<Input> inputs = new ArrayList<>(input.size());
+        for (int i = 0; i < input.size(); i++) {
+            JsonNode item = input.get(i);
+            String name = "input[" + i + "]";
+            if (tokens && item.isArray()) {
+                inputs.add(new Input(null, tokenIds(item, name)));
+            } else if (!tokens && item.isTextual()) {
+                inputs.add(text(item, name));
+            } else {
+                throw invalid(name, "'" + name + "' must be " + (tokens ? "an array of token ids" : "a string")
+                        + ", like the first item");
+            }
+        }
+        return inputs;
+    }
+
+    private static Input text(JsonNode node, String name) {
+        if (node.textValue().isEmpty()) {
+            throw invalid(name, "'" + name + "' must not be an empty string");
+        }
+        return new Input(node.textValue(), null);
+    }
+
+    private static long[] tokenIds(JsonNode array, String name) {
+        if (array.isEmpty()) {
+            throw invalid(name, "'" + name + "' must not be empty");
+        }
+        long[] ids = new long[array.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode id = array.get(i);
+            if (!id.isIntegralNumber()) {
+                throw invalid(name + "[" + i + "]", "'" + name + "[" + i + "]' must be an integer token id");
+            }
+            ids[i] = id.longValue();
+        }
+        return ids;
+    }
+
+    private static InferenceException invalid(String param, String message) {
+        return InferenceException.invalid(param, "invalid_input", message);
+    }
+}

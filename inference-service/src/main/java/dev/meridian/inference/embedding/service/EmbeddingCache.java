@@ -1,0 +1,157 @@
+package dev.meridian.inference.embedding.service;
+
+import dev.meridian.inference.config.InferenceConfig;
+import dev.meridian.inference.embedding.Vectors;
+import dev.meridian.inference.model.ModelVersion;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
+import io.quarkus.redis.datasource.set.ReactiveSetCommands;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Vectors in Redis, one key per input: a hash of model id, version and the exact token ids the model sees (so text
+ * and token input, and truncation, key correctly). Values are raw float32 little-endian. Redis being slow or down
+ * never fails a request: lookups past the timeout count as misses and writes are best effort.
+ */
+@ApplicationScoped
+public class EmbeddingCache {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddingCache.class);
+
+    private final ReactiveValueCommands<String, byte[]> values;
+    private final ReactiveSetCommands<String, String> sets;
+    private final ReactiveKeyCommands<String> keys;
+    private final InferenceConfig.Cache config;
+    private final MeterRegistry meters;
+
+    public EmbeddingCache(ReactiveRedisDataSource redis, InferenceConfig config, MeterRegistry meters) {
+        this.values = redis.value(byte[].class);
+        this.sets = redis.set(String.class);
+        this.keys = redis.key();
+        this.config = config.cache();
+        this.meters = meters;
+    }
+
+    public static String key(ModelVersion model, long[] ids) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(ids.length * Integer.BYTES);
+        for (long id : ids) {
+            bytes.putInt((int) id);
+        }
+        sha.update(bytes.array());
+        return "meridian:emb:v1:" + model.qualifiedName() + ":"
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(sha.digest());
+    }
+
+    /** The cached vectors among keys (absent = miss). */
+    public Uni<Map<String, float[]>> getAll(ModelVersion model, List<String> keys) {
+        if (!config.enabled() || keys.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return values.mget(keys.toArray(String[]::new))
+                .ifNoItem().after(config.timeout()).fail()
+                .map(found -> {
+                    Map<String, float[]> hits = new HashMap<>();
+                    found.forEach((key, value) -> {
+                        if (value != null && value.length == model.config().dimensions() * Float.BYTES) {
+                            hits.put(key, Vectors.fromBytes(value));
+                        }
+                    });
+                    count(model, "hit", hits.size());
+                    count(model, "miss", keys.size() - hits.size());
+                    return hits;
+                })
+                .onFailure().recoverWithItem(e -> {
+                    LOG.debugf("embedding cache unavailable, serving from the model: %s", e.toString());
+                    count(model, "error", keys.size());
+                    return Map.of();
+                });
+    }
+
+    /**
+     * Best effort, but awaited (bounded by the cache timeout), so an acknowledged vector is in the cache for the next
+     * request; a failed write only costs a later recomputation.
+     */
+    public Uni<Void> putAll(Map<String, float[]> vectors) {
+        if (!config.enabled() || vectors.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        long ttl = config.ttl().toSeconds();
+        List<Uni<Void>> writes = vectors.entrySet().stream()
+                .map(e -> values.setex(e.getKey(), ttl, Vectors.toBytes(e.getValue())))
+                .toList();
+        return Uni.join().all(writes).andCollectFailures()
+                .ifNoItem().after(config.timeout()).fail()
+                .replaceWithVoid()
+                .onFailure().recoverWithItem(e -> {
+                    LOG.debugf("embedding cache write skipped: %s", e.toString());
+                    return null;
+                });
+    }
+
+    /**
+     * Records that these entries hold the user's inputs (a set per user, living as long as its newest entry), so
+     * erasing the user can delete them. Best effort like every cache write; no user, nothing recorded.
+     */
+    public Uni<Void> remember(String owner, List<String> entries) {
+        if (!config.enabled() || owner == null || entries.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String set = ownerKey(owner);
+        return sets.sadd(set, entries.toArray(String[]::new))
+                .flatMap(added -> keys.expire(set, config.ttl().toSeconds()))
+                .ifNoItem().after(config.timeout()).fail()
+                .replaceWithVoid()
+                .onFailure().recoverWithItem(e -> {
+                    LOG.debugf("embedding cache owner record skipped: %s", e.toString());
+                    return null;
+                });
+    }
+
+    /** Deletes every entry recorded for the user, and the record. Entries other users share are simply recomputed. */
+    public Uni<Integer> forget(String owner) {
+        String set = ownerKey(owner);
+        return sets.smembers(set).flatMap(entries -> {
+            List<String> all = new ArrayList<>(entries);
+            all.add(set);
+            List<List<String>> chunks = new ArrayList<>();
+            for (int i = 0; i < all.size(); i += 1000) { // keep each DEL short: Redis runs one command at a time
+                chunks.add(all.subList(i, Math.min(all.size(), i + 1000)));
+            }
+            return Multi.createFrom().iterable(chunks)
+                    .onItem().transformToUniAndConcatenate(chunk -> keys.del(chunk.toArray(String[]::new)))
+                    .collect().with(Collectors.summingInt(Integer::intValue));
+        });
+    }
+
+    private static String ownerKey(String owner) {
+        return "meridian:emb-owner:v1:" + owner;
+    }
+
+    private void count(ModelVersion model, String result, int n) {
+        if (n > 0) {
+            meters.counter("meridian.inference.cache.requests", "model", model.config().id(),
+                    "version", model.config().version(), "result", result).increment(n);
+        }
+    }
+}

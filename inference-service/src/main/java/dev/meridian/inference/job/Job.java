@@ -1,0 +1,91 @@
+package dev.meridian.inference.job;
+
+import dev.meridian.events.inference.JobType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** An async inference job: its inputs, progress and, once done, its result. */
+@Entity
+@Table(name = "jobs")
+public class Job {
+
+    public enum Status {
+        PENDING, RUNNING, COMPLETED, FAILED, CANCELLED;
+
+        public boolean settled() {
+            return this == COMPLETED || this == FAILED || this == CANCELLED;
+        }
+    }
+
+    @Id
+    public UUID id;
+
+    @Column(name = "user_id")
+    public UUID userId;
+
+    /** The event-bus JobType's wire name, e.g. embed_batch. */
+    public String type;
+
+    public String model;
+
+    @Column(name = "model_version")
+    public String modelVersion;
+
+    @Enumerated(EnumType.STRING)
+    public Status status;
+
+    /** JSON: {"truncate": bool, "inputs": [strings]} or {"truncate": bool, "documents": [{id, text, metadata}]}. */
+    public byte[] inputs;
+
+    @Column(name = "item_count")
+    public int itemCount;
+
+    @Column(name = "done_count")
+    public int doneCount;
+
+    public int attempts;
+
+    /** item_count vectors, float32 little-endian, back to back. */
+    public byte[] result;
+
+    @Column(name = "error_code")
+    public String errorCode;
+
+    @Column(name = "error_message")
+    public String errorMessage;
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    @Column(name = "started_at")
+    public Instant startedAt;
+
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+
+    /** The collection an index_documents job fills. */
+    public String collection;
+
+    /** The instance that last started running the job. */
+    public String worker;
+
+    @Version
+    public int version;
+
+    public JobType jobType() {
+        return JobType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /** {@code id:version}, as responses name the model that ran. */
+    public String qualifiedModel() {
+        return model + ":" + modelVersion;
+    }
+}

@@ -1,0 +1,183 @@
+package dev.meridian.inference.job.service;
+
+import dev.meridian.events.inference.InferenceJobCompleted;
+import dev.meridian.events.inference.InferenceJobFailed;
+import dev.meridian.events.inference.JobType;
+import dev.meridian.inference.collection.repository.CollectionRepository;
+import dev.meridian.inference.collection.service.CollectionService;
+import dev.meridian.inference.collection.service.DocumentInput;
+import dev.meridian.inference.embedding.Vectors;
+import dev.meridian.inference.embedding.service.EmbeddingService;
+import dev.meridian.inference.embedding.service.EmbeddingService.Input;
+import dev.meridian.inference.job.Job;
+import dev.meridian.inference.job.repository.JobRepository;
+import dev.meridian.inference.model.MicroBatcher.Priority;
+import dev.meridian.inference.model.ModelRegistry;
+import dev.meridian.inference.model.ModelVersion;
+import dev.meridian.inference.service.InferenceException;
+import dev.meridian.outbox.OutboxService;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BiFunction;
+
+/**
+ * Runs one job to a settled state: RUNNING, then the inputs through the model in chunks at background priority
+ * (progress recorded, a cancel honoured between chunks), then COMPLETED or FAILED with its event in the same
+ * transaction. Safe to call again for the same job (a redelivery or a second worker): a settled job is left alone,
+ * and a job whose worker died mid-way is simply run again from the start.
+ */
+@ApplicationScoped
+public class JobRunner {
+
+    /** A message naming a job that does not exist: poison, for the dead-letter topic. */
+    public static final class UnknownJobException extends RuntimeException {
+        UnknownJobException(UUID id) {
+            super("no job " + id + " exists", null, false, false);
+        }
+    }
+
+    private static final Logger LOG = Logger.getLogger(JobRunner.class);
+    private static final int CHUNK = 128;
+    /** Runs started for one job before it is failed instead of retried (a job that kills its worker). */
+    static final int MAX_ATTEMPTS = 3;
+    /** pid@host of this instance. */
+    private static final String WORKER = ManagementFactory.getRuntimeMXBean().getName();
+
+    private final JobRepository jobs;
+    private final CollectionRepository collections;
+    private final JobService jobService;
+    private final CollectionService collectionService;
+    private final EmbeddingService embeddings;
+    private final ModelRegistry models;
+    private final OutboxService outbox;
+
+    public JobRunner(JobRepository jobs, CollectionRepository collections, JobService jobService,
+                     CollectionService collectionService, EmbeddingService embeddings, ModelRegistry models,
+                     OutboxService outbox) {
+        this.jobs = jobs;
+        this.collections = collections;
+        this.collectionService = collectionService;
+        this.jobService = jobService;
+        this.embeddings = embeddings;
+        this.models = models;
+        this.outbox = outbox;
+    }
+
+    public Uni<Void> run(UUID id) {
+        return Panache.withTransaction(() -> jobs.findById(id).flatMap(job -> {
+            if (job == null) {
+                return Uni.createFrom().failure(new UnknownJobException(id));
+            }
+            if (job.status.settled()) {
+                return Uni.createFrom().nullItem(); // already done: a replay or a duplicate delivery
+            }
+            if (job.attempts >= MAX_ATTEMPTS) {
+                return fail(job, "too_many_attempts", "the job was started " + job.attempts + " times without finishing")
+                        .replaceWith((Job) null);
+            }
+            job.status = Job.Status.RUNNING;
+            job.worker = WORKER;
+            job.attempts++;
+            job.startedAt = Instant.now();
+            return Uni.createFrom().item(job);
+        })).flatMap(job -> job == null ? Uni.createFrom().voidItem() : Uni.createFrom().deferred(() -> execute(job))
+                .onFailure(InferenceException.class).recoverWithUni(e -> {
+                    InferenceException failure = (InferenceException) e;
+                    if (failure.status() >= 500 || failure.status() == 429) {
+                        return Uni.createFrom().failure(e); // transient: the worker retries the whole job
+                    }
+                    return Panache.withTransaction(() -> jobs.findById(job.id)
+                            .flatMap(current -> fail(current, failure.code(), failure.getMessage())));
+                }));
+    }
+
+    /** After the worker's retries: the job is failed for good (its event says why), never left RUNNING. */
+    public Uni<Void> giveUp(UUID id, Throwable cause) {
+        return Panache.withTransaction(() -> jobs.findById(id).flatMap(job -> job == null || job.status.settled()
+                ? Uni.createFrom().voidItem()
+                : fail(job, cause instanceof InferenceException e ? e.code() : "internal_error",
+                        cause instanceof InferenceException ? cause.getMessage() : "the job could not be run")));
+    }
+
+    private Uni<Void> execute(Job job) {
+        JobService.JobInputs inputs = jobService.read(job);
+        ModelVersion model = models.resolve(job.qualifiedModel());
+        Uni<Sink> sink;
+        if (job.jobType() == JobType.EMBED_BATCH) {
+            ByteArrayOutputStream vectors = new ByteArrayOutputStream(job.itemCount * model.config().dimensions() * 4);
+            sink = Uni.createFrom().item(new Sink((offset, done) -> {
+                done.forEach(vector -> vectors.writeBytes(Vectors.toBytes(vector)));
+                return Uni.createFrom().voidItem();
+            }, vectors));
+        } else {
+            sink = Panache.withSession(() -> collections.findByName(job.userId, job.collection)).map(collection -> {
+                if (collection == null) {
+                    throw CollectionService.notFound(job.collection);
+                }
+                return new Sink((offset, done) -> collectionService.store(job.userId, null, collection.id,
+                        inputs.documents().subList(offset, offset + done.size()), done).replaceWithVoid(), null);
+            });
+        }
+        return sink.flatMap(target -> chunk(job, model, inputs, 0, target).flatMap(finished -> !finished
+                ? Uni.createFrom().voidItem()
+                : Panache.withTransaction(() -> jobs.findById(job.id).flatMap(current -> {
+                    if (current.status != Job.Status.RUNNING) {
+                        return Uni.createFrom().voidItem(); // cancelled meanwhile
+                    }
+                    current.status = Job.Status.COMPLETED;
+                    current.doneCount = current.itemCount;
+                    current.result = target.vectors() == null ? null : target.vectors().toByteArray();
+                    current.finishedAt = Instant.now();
+                    return outbox.append(new InferenceJobCompleted(current.id, current.userId, current.jobType(),
+                            current.model, current.modelVersion, current.itemCount,
+                            Duration.between(current.startedAt, current.finishedAt).toMillis(),
+                            current.finishedAt)).replaceWithVoid();
+                }))));
+    }
+
+    /** Where a chunk's vectors go: the job's result (embed_batch) or the collection (index_documents). */
+    private record Sink(BiFunction<Integer, List<float[]>, Uni<Void>> accept, ByteArrayOutputStream vectors) {
+    }
+
+    /** Embeds the job's items from offset on; false when the job was cancelled on the way. */
+    private Uni<Boolean> chunk(Job job, ModelVersion model, JobService.JobInputs inputs, int offset, Sink sink) {
+        if (offset >= job.itemCount) {
+            return Uni.createFrom().item(true);
+        }
+        int end = Math.min(offset + CHUNK, job.itemCount);
+        boolean documents = inputs.documents() != null;
+        List<Input> batch = (documents
+                ? inputs.documents().subList(offset, end).stream().map(DocumentInput::text)
+                : inputs.inputs().subList(offset, end).stream()).map(text -> new Input(text, null)).toList();
+        return embeddings.embed(model, batch, inputs.truncate(),
+                        i -> documents ? "documents[" + (offset + i) + "].text" : "inputs[" + (offset + i) + "]",
+                        Priority.BACKGROUND, job.userId.toString())
+                .flatMap(done -> sink.accept().apply(offset, done.vectors()))
+                .flatMap(ignored -> Panache.withTransaction(() -> jobs.recordProgress(job.id, end)))
+                .flatMap(updated -> {
+                    if (updated == 0) {
+                        LOG.infof("job %s was cancelled at %d of %d", job.id, end, job.itemCount);
+                        return Uni.createFrom().item(false);
+                    }
+                    return chunk(job, model, inputs, end, sink);
+                });
+    }
+
+    private Uni<Void> fail(Job job, String code, String message) {
+        job.status = Job.Status.FAILED;
+        job.errorCode = code;
+        job.errorMessage = message.length() > 1000 ? message.substring(0, 1000) : message;
+        job.finishedAt = Instant.now();
+        return outbox.append(new InferenceJobFailed(job.id, job.userId, job.jobType(), job.model, code,
+                job.errorMessage, job.attempts, job.finishedAt)).replaceWithVoid();
+    }
+}

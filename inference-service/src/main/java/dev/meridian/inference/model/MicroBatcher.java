@@ -1,0 +1,410 @@
+package dev.meridian.inference.model;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * Dynamic micro-batching in front of one model version, on its own thread. Waiting items are taken interactive
+ * first, sorted by token length (less padding), and cut into batches that close on whichever comes first: the item
+ * limit, the padded-token budget (batch size x longest sequence), or the oldest item's maximum wait. The queue is
+ * bounded (callers get {@link QueueFullException}); an item whose caller left or whose deadline passed is dropped
+ * before it reaches the model.
+ */
+public final class MicroBatcher implements AutoCloseable {
+
+    public enum Priority { INTERACTIVE, BACKGROUND }
+
+    public record Settings(int maxBatchSize, int maxBatchTokens, double maxPaddingRatio, int paddingCutMinBatch,
+                           Duration maxWait, int queueCapacity, int sortWindow, Duration timeout) {
+    }
+
+    /** Thrown by submit when the queue cannot take every item of a request. */
+    public static final class QueueFullException extends RuntimeException {
+        QueueFullException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Completes an item whose deadline passed while it waited. */
+    public static final class DeadlineExceededException extends RuntimeException {
+        DeadlineExceededException() {
+            super("the request waited longer than its deadline for the model", null, false, false);
+        }
+    }
+
+    private static final Logger LOG = Logger.getLogger(MicroBatcher.class);
+
+    private final String name;
+    private final Settings settings;
+    private final Supplier<? extends BatchRunner> loader;
+    private final int warmUpLength;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final ArrayDeque<Item> interactive = new ArrayDeque<>();
+    private final ArrayDeque<Item> background = new ArrayDeque<>();
+    private final Thread thread;
+    private int waiting;
+    private volatile boolean running = true;
+    private volatile boolean ready;
+    private volatile String failure;
+
+    private final Tracer tracer;
+    private final Timer queueTime;
+    private final Timer inferenceTime;
+    private final DistributionSummary batchSize;
+    private final DistributionSummary realTokens;
+    private final DistributionSummary paddedTokens;
+    private final Counter rejectedFull;
+    private final Counter rejectedDeadline;
+
+    /**
+     * @param loader       builds the runner on the batcher's thread (model loading stays off the caller)
+     * @param warmUpLength the longest sequence the model will see; the warm-up batch has this shape
+     */
+    public MicroBatcher(String name, Settings settings, Supplier<? extends BatchRunner> loader, int warmUpLength,
+                        MeterRegistry meters, Tags tags, Tracer tracer) {
+        this.name = name;
+        this.tracer = tracer;
+        this.settings = settings;
+        this.loader = loader;
+        this.warmUpLength = warmUpLength;
+        queueTime = Timer.builder("meridian.inference.queue.duration").description("time an item waited for its batch")
+                .publishPercentileHistogram().tags(tags).register(meters);
+        inferenceTime = Timer.builder("meridian.inference.batch.duration").description("model time per batch")
+                .publishPercentileHistogram().tags(tags).register(meters);
+        batchSize = DistributionSummary.builder("meridian.inference.batch.size").description("items per batch")
+                .tags(tags).register(meters);
+        realTokens = DistributionSummary.builder("meridian.inference.batch.tokens").description("tokens per batch")
+                .tags(tags).tag("kind", "real").register(meters);
+        paddedTokens = DistributionSummary.builder("meridian.inference.batch.tokens").description("tokens per batch")
+                .tags(tags).tag("kind", "padded").register(meters);
+        rejectedFull = Counter.builder("meridian.inference.rejected").description("items refused or dropped")
+                .tags(tags).tag("reason", "queue_full").register(meters);
+        rejectedDeadline = Counter.builder("meridian.inference.rejected").description("items refused or dropped")
+                .tags(tags).tag("reason", "deadline").register(meters);
+        Gauge.builder("meridian.inference.queue.depth", this, MicroBatcher::depth).description("items waiting")
+                .tags(tags).register(meters);
+        // depth / capacity is the saturation an alert watches: at 1 new requests get 429
+        Gauge.builder("meridian.inference.queue.capacity", settings, Settings::queueCapacity)
+                .description("items that may wait before new ones are refused").tags(tags).register(meters);
+        thread = new Thread(this::loop, "inference-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** True once the model is loaded and has run a warm-up batch at its largest shape. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /** Why the model could not be loaded, or null. */
+    public String failure() {
+        return failure;
+    }
+
+    public int depth() {
+        return waiting;
+    }
+
+    /** Queues every input of one request, or none of them. Each future completes with that input's vector. */
+    public List<CompletableFuture<float[]>> submit(List<long[]> inputs, Priority priority) {
+        long now = System.nanoTime();
+        long deadline = now + settings.timeout().toNanos();
+        List<CompletableFuture<float[]>> results = new ArrayList<>(inputs.size());
+        lock.lock();
+        try {
+            if (!running || failure != null) {
+                throw new IllegalStateException(name + (failure != null ? " could not be loaded" : " is shut down"));
+            }
+            if (waiting + inputs.size() > settings.queueCapacity()) {
+                rejectedFull.increment(inputs.size());
+                throw new QueueFullException(name + " has " + waiting + " inputs waiting (capacity "
+                        + settings.queueCapacity() + "); retry shortly");
+            }
+            ArrayDeque<Item> queue = priority == Priority.INTERACTIVE ? interactive : background;
+            SpanContext caller = Span.current().getSpanContext();
+            Instant enqueuedAt = Instant.now();
+            for (long[] ids : inputs) {
+                Item item = new Item(ids, priority, now, deadline, caller, enqueuedAt);
+                queue.addLast(item);
+                results.add(item.result);
+            }
+            waiting += inputs.size();
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+        return results;
+    }
+
+    private void loop() {
+        BatchRunner runner;
+        try {
+            runner = loader.get();
+            int rows = Math.max(1, Math.min(settings.maxBatchSize(), settings.maxBatchTokens() / warmUpLength));
+            runner.run(Collections.nCopies(rows, new long[warmUpLength]));
+            ready = true;
+            LOG.infof("%s loaded and warmed up at %d x %d tokens", name, rows, warmUpLength);
+        } catch (Throwable e) {
+            failure = String.valueOf(e.getMessage());
+            LOG.errorf(e, "%s could not be loaded", name);
+            failAll(e);
+            return;
+        }
+        List<Item> window = new ArrayList<>();
+        while (running) {
+            try {
+                takeWindow(window);
+            } catch (InterruptedException e) {
+                break;
+            }
+            window.sort(Comparator.comparingInt(item -> item.ids.length));
+            int from = 0;
+            while (from < window.size()) {
+                int to = cut(window, from);
+                runBatch(runner, window.subList(from, to));
+                from = to;
+                if (from < window.size() && interactiveWaitsBehindBackground(window, from)) {
+                    requeue(window.subList(from, window.size()));
+                    break;
+                }
+            }
+            window.clear();
+        }
+        failAll(new IllegalStateException(name + " is shut down"));
+        if (runner instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.debugf(e, "closing %s", name);
+            }
+        }
+    }
+
+    /** Blocks until something waits, then until a batch is full or the oldest item's wait is over. */
+    private void takeWindow(List<Item> window) throws InterruptedException {
+        lock.lock();
+        try {
+            while (window.isEmpty()) {
+                while (waiting == 0) {
+                    notEmpty.await();
+                }
+                long closeAt = oldestEnqueued() + settings.maxWait().toNanos();
+                while (waiting < settings.maxBatchSize()) {
+                    long left = closeAt - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    notEmpty.awaitNanos(left);
+                }
+                long now = System.nanoTime();
+                drainInto(interactive, window, now);
+                drainInto(background, window, now);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long oldestEnqueued() {
+        Item a = interactive.peekFirst();
+        Item b = background.peekFirst();
+        if (a == null) {
+            return b.enqueued;
+        }
+        return b == null ? a.enqueued : Math.min(a.enqueued, b.enqueued);
+    }
+
+    private void drainInto(ArrayDeque<Item> queue, List<Item> window, long now) {
+        while (window.size() < settings.sortWindow() && !queue.isEmpty()) {
+            Item item = queue.pollFirst();
+            waiting--;
+            if (item.result.isDone()) {
+                continue; // the caller is gone (cancelled), nothing to compute
+            }
+            if (now > item.deadline) {
+                rejectedDeadline.increment();
+                item.result.completeExceptionally(new DeadlineExceededException());
+                continue;
+            }
+            window.add(item);
+        }
+    }
+
+    /**
+     * End (exclusive) of the batch starting at from, on length-sorted items: item limit, padded-token budget, and
+     * padding ratio once the batch is big enough.
+     */
+    private int cut(List<Item> window, int from) {
+        int to = from;
+        int longest = 0;
+        long real = 0;
+        while (to < window.size() && to - from < settings.maxBatchSize()) {
+            int length = window.get(to).ids.length;
+            int candidate = Math.max(longest, length);
+            long padded = (long) candidate * (to - from + 1);
+            if (to > from && padded > settings.maxBatchTokens()) {
+                break;
+            }
+            if (to - from >= settings.paddingCutMinBatch() && padded > settings.maxPaddingRatio() * (real + length)) {
+                break;
+            }
+            longest = candidate;
+            real += length;
+            to++;
+        }
+        return to;
+    }
+
+    private boolean interactiveWaitsBehindBackground(List<Item> window, int from) {
+        if (interactive.isEmpty()) {
+            return false;
+        }
+        for (int i = from; i < window.size(); i++) {
+            if (window.get(i).priority == Priority.BACKGROUND) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void requeue(List<Item> rest) {
+        lock.lock();
+        try {
+            for (int i = rest.size() - 1; i >= 0; i--) {
+                Item item = rest.get(i);
+                (item.priority == Priority.INTERACTIVE ? interactive : background).addFirst(item);
+                waiting++;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void runBatch(BatchRunner runner, List<Item> batch) {
+        long start = System.nanoTime();
+        Instant startedAt = Instant.now();
+        List<long[]> ids = new ArrayList<>(batch.size());
+        int real = 0;
+        int longest = 0;
+        // the requests this batch serves, each with its items (one request's inputs can share a batch)
+        Map<SpanContext, List<Item>> requests = new LinkedHashMap<>();
+        for (Item item : batch) {
+            queueTime.record(start - item.enqueued, TimeUnit.NANOSECONDS);
+            ids.add(item.ids);
+            real += item.ids.length;
+            longest = Math.max(longest, item.ids.length);
+            if (item.caller.isValid()) {
+                requests.computeIfAbsent(item.caller, caller -> new ArrayList<>()).add(item);
+            }
+        }
+        Span batchSpan = batchSpan(batch.size(), real, longest, startedAt, requests.keySet());
+        try {
+            float[][] vectors = runner.run(ids);
+            inferenceTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            batchSize.record(batch.size());
+            realTokens.record(real);
+            paddedTokens.record((double) longest * batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result.complete(vectors[i]);
+            }
+        } catch (Throwable e) {
+            LOG.errorf(e, "%s failed a batch of %d", name, batch.size());
+            batchSpan.setStatus(StatusCode.ERROR, e.toString());
+            batch.forEach(item -> item.result.completeExceptionally(e));
+        } finally {
+            batchSpan.end();
+            requests.forEach((caller, items) -> requestSpan(caller, items, batchSpan, batch.size(), startedAt));
+        }
+    }
+
+    /** One span per batch, linked to the span of every request it served (it is no single request's child). */
+    private Span batchSpan(int size, int realTokens, int longest, Instant startedAt, Iterable<SpanContext> callers) {
+        SpanBuilder builder = tracer.spanBuilder(name + " batch").setNoParent().setStartTimestamp(startedAt)
+                .setAttribute("meridian.model", name)
+                .setAttribute("meridian.batch.size", size)
+                .setAttribute("meridian.batch.tokens", realTokens)
+                .setAttribute("meridian.batch.padded_tokens", (long) longest * size);
+        callers.forEach(builder::addLink);
+        return builder.startSpan();
+    }
+
+    /** In the request's trace: from queueing its inputs to their vectors, with the wait and the batch it joined. */
+    private void requestSpan(SpanContext caller, List<Item> items, Span batch, int batchSize, Instant startedAt) {
+        Instant enqueuedAt = items.get(0).enqueuedAt;
+        tracer.spanBuilder(name + " embed").setParent(Context.root().with(Span.wrap(caller)))
+                .setStartTimestamp(enqueuedAt)
+                .addLink(batch.getSpanContext())
+                .setAttribute("meridian.model", name)
+                .setAttribute("meridian.inputs", items.size())
+                .setAttribute("meridian.batch.size", batchSize)
+                .setAttribute("meridian.queue_ms", Duration.between(enqueuedAt, startedAt).toNanos() / 1e6)
+                .startSpan()
+                .end();
+    }
+
+    private void failAll(Throwable cause) {
+        lock.lock();
+        try {
+            interactive.forEach(item -> item.result.completeExceptionally(cause));
+            background.forEach(item -> item.result.completeExceptionally(cause));
+            interactive.clear();
+            background.clear();
+            waiting = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+
+    private static final class Item {
+        final long[] ids;
+        final Priority priority;
+        final long enqueued;
+        final long deadline;
+        /** The span of the request that queued the item (invalid when there is none) and when it did. */
+        final SpanContext caller;
+        final Instant enqueuedAt;
+        final CompletableFuture<float[]> result = new CompletableFuture<>();
+
+        Item(long[] ids, Priority priority, long enqueued, long deadline, SpanContext caller, Instant enqueuedAt) {
+            this.ids = ids;
+            this.priority = priority;
+            this.enqueued = enqueued;
+            this.deadline = deadline;
+            this.caller = caller;
+            this.enqueuedAt = enqueuedAt;
+        }
+    }
+}

@@ -1,7 +1,0 @@
-package dev.meridian.inference.service;
-
-import java.util.Map;
-
-/** A document as a client sends it; a missing id is generated. */
-public record DocumentInput(String id, String text, Map<String, Object> metadata) {
-}

@@ -1,0 +1,22 @@
+package dev.meridian.inference.user;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** An event id already applied, recorded with its effect so a redelivery is a no-op. */
+@Entity
+@Table(name = "processed_events")
+public class ProcessedEvent {
+
+    @Id
+    @Column(name = "event_id")
+    public UUID eventId;
+
+    @Column(name = "processed_at")
+    public Instant processedAt;
+}
