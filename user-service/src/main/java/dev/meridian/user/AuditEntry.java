@@ -1,6 +1,5 @@
 package dev.meridian.user;
 
-import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -18,17 +17,14 @@ public class AuditEntry {
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
 
-    @Column(name = "actor_id")
     public UUID actorId;
 
     public String action;
 
-    @Column(name = "target_user_id")
     public UUID targetUserId;
 
     public String details;
 
-    @Column(name = "created_at")
     public Instant createdAt;
 
     public static AuditEntry of(UUID actorId, String action, UUID targetUserId, String details) {

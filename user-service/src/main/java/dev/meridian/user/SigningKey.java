@@ -15,16 +15,13 @@ public class SigningKey {
     @Id
     public String kid;
 
-    @Column(name = "public_key")
     public byte[] publicKey;
 
     @Column(name = "private_key_enc")
     public byte[] privateKeyEncrypted;
 
-    @Column(name = "created_at")
     public Instant createdAt;
 
     /** Set when a newer key took over signing; the public key stays published until its tokens expired. */
-    @Column(name = "retired_at")
     public Instant retiredAt;
 }

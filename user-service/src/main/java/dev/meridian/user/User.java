@@ -1,7 +1,6 @@
 package dev.meridian.user;
 
 import dev.meridian.events.user.UserStatus;
-import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -26,10 +25,8 @@ public class User {
     /** Normalised: trimmed, lower case. */
     public String email;
 
-    @Column(name = "password_hash")
     public String passwordHash;
 
-    @Column(name = "display_name")
     public String displayName;
 
     public boolean admin;
@@ -40,22 +37,17 @@ public class User {
     @Enumerated(EnumType.STRING)
     public UserStatus status = UserStatus.ACTIVE;
 
-    @Column(name = "failed_logins")
     public int failedLogins;
 
-    @Column(name = "locked_until")
     public Instant lockedUntil;
 
     @Version
     public long version;
 
-    @Column(name = "created_at")
     public Instant createdAt;
 
-    @Column(name = "updated_at")
     public Instant updatedAt;
 
-    @Column(name = "erased_at")
     public Instant erasedAt;
 
     public List<String> roles() {

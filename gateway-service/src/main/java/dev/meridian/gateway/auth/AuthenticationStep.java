@@ -38,8 +38,12 @@ public class AuthenticationStep implements Step {
 
     @Override
     public Uni<Void> apply(Exchange exchange) {
-        return authenticate(exchange.route(), exchange.ctx().request().getHeader(HttpHeaders.AUTHORIZATION))
-                .invoke(identity -> exchange.identity(identity)).replaceWithVoid();
+        RouteTable.Route route = exchange.route();
+        return authenticate(route, exchange.ctx().request().getHeader(HttpHeaders.AUTHORIZATION))
+                .invoke(identity -> {
+                    exchange.identity(identity);
+                    exchange.denyListRead(!route.denyListInRateLimit());
+                }).replaceWithVoid();
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.meridian.inference.collection;
 
-import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
@@ -34,11 +33,9 @@ public class Document {
     }
 
     @Id
-    @Column(name = "collection_id")
     public UUID collectionId;
 
     @Id
-    @Column(name = "doc_id")
     public String docId;
 
     public String text;
@@ -49,6 +46,5 @@ public class Document {
     /** float32 little-endian. */
     public byte[] embedding;
 
-    @Column(name = "updated_at")
     public Instant updatedAt;
 }

@@ -1,6 +1,5 @@
 package dev.meridian.inference.collection;
 
-import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -20,25 +19,20 @@ public class DocumentCollection {
     @Id
     public UUID id;
 
-    @Column(name = "user_id")
     public UUID userId;
 
     public String name;
 
     public String model;
 
-    @Column(name = "model_version")
     public String modelVersion;
 
     public int dimensions;
 
-    @Column(name = "document_count")
     public int documentCount;
 
-    @Column(name = "created_at")
     public Instant createdAt;
 
-    @Column(name = "updated_at")
     public Instant updatedAt;
 
     /** Bumped by every change to the documents: the revision an in-memory index must match. */

@@ -1,7 +1,6 @@
 package dev.meridian.inference.job;
 
 import dev.meridian.events.inference.JobType;
-import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -28,7 +27,6 @@ public class Job {
     @Id
     public UUID id;
 
-    @Column(name = "user_id")
     public UUID userId;
 
     /** The event-bus JobType's wire name, e.g. embed_batch. */
@@ -36,7 +34,6 @@ public class Job {
 
     public String model;
 
-    @Column(name = "model_version")
     public String modelVersion;
 
     @Enumerated(EnumType.STRING)
@@ -45,10 +42,8 @@ public class Job {
     /** JSON: {"truncate": bool, "inputs": [strings]} or {"truncate": bool, "documents": [{id, text, metadata}]}. */
     public byte[] inputs;
 
-    @Column(name = "item_count")
     public int itemCount;
 
-    @Column(name = "done_count")
     public int doneCount;
 
     public int attempts;
@@ -56,19 +51,14 @@ public class Job {
     /** item_count vectors, float32 little-endian, back to back. */
     public byte[] result;
 
-    @Column(name = "error_code")
     public String errorCode;
 
-    @Column(name = "error_message")
     public String errorMessage;
 
-    @Column(name = "created_at")
     public Instant createdAt;
 
-    @Column(name = "started_at")
     public Instant startedAt;
 
-    @Column(name = "finished_at")
     public Instant finishedAt;
 
     /** The collection an index_documents job fills. */

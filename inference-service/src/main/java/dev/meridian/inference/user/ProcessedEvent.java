@@ -1,6 +1,5 @@
 package dev.meridian.inference.user;
 
-import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -14,9 +13,7 @@ import java.util.UUID;
 public class ProcessedEvent {
 
     @Id
-    @Column(name = "event_id")
     public UUID eventId;
 
-    @Column(name = "processed_at")
     public Instant processedAt;
 }

@@ -1,6 +1,5 @@
 package dev.meridian.inference.user;
 
-import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -14,7 +13,6 @@ import java.util.UUID;
 public class UserProfile {
 
     @Id
-    @Column(name = "user_id")
     public UUID userId;
 
     public String tier;
@@ -25,6 +23,5 @@ public class UserProfile {
     /** user-service's account version from UserUpdated (0 from UserRegistered): older updates are ignored. */
     public long version;
 
-    @Column(name = "updated_at")
     public Instant updatedAt;
 }

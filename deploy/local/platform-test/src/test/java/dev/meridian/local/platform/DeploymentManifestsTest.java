@@ -72,10 +72,36 @@ class DeploymentManifestsTest {
         return Integer.parseInt(properties(service, Set.of()).get("quarkus.http.port"));
     }
 
-    /** application.properties as the given extra profiles (besides prod) see it. */
+    /**
+     * Where a service's settings come from, the last one winning: the defaults of the event-bus modules it depends on
+     * (their META-INF/microprofile-config.properties), then its application.properties.
+     */
+    private static List<Path> configFiles(String service) throws Exception {
+        String pom = Files.readString(REPO.resolve(service + "/pom.xml"));
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> modules = Files.list(REPO.resolve("event-bus"))) {
+            for (Path module : modules.filter(Files::isDirectory).sorted().toList()) {
+                Matcher artifact = Pattern.compile("</parent>\\s*<artifactId>([^<]+)</artifactId>")
+                        .matcher(Files.readString(module.resolve("pom.xml")));
+                Path defaults = module.resolve("src/main/resources/META-INF/microprofile-config.properties");
+                if (artifact.find() && pom.contains("<artifactId>" + artifact.group(1) + "</artifactId>")
+                        && Files.exists(defaults)) {
+                    files.add(defaults);
+                }
+            }
+        }
+        files.add(REPO.resolve(service + "/src/main/resources/application.properties"));
+        return files;
+    }
+
+    /** The settings of a service as the given extra profiles (besides prod) see them. */
     private static Map<String, String> properties(String service, Set<String> profiles) throws Exception {
         Map<String, String> properties = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(REPO.resolve(service + "/src/main/resources/application.properties"))) {
+        List<String> lines = new ArrayList<>();
+        for (Path file : configFiles(service)) {
+            lines.addAll(Files.readAllLines(file));
+        }
+        for (String line : lines) {
             Matcher profiled = Pattern.compile("^%(\\w+)\\.(.*)").matcher(line);
             if (profiled.matches()) {
                 if (!profiles.contains(profiled.group(1))) {
@@ -121,7 +147,11 @@ class DeploymentManifestsTest {
     /** Every MERIDIAN_* variable a service could read: ${VAR} references and meridian.* keys of any profile. */
     private static Set<String> knownMeridianEnv(String service) throws Exception {
         Set<String> known = new HashSet<>();
-        String text = Files.readString(REPO.resolve(service + "/src/main/resources/application.properties"));
+        StringBuilder all = new StringBuilder();
+        for (Path file : configFiles(service)) {
+            all.append(Files.readString(file)).append('\n');
+        }
+        String text = all.toString();
         Matcher reference = Pattern.compile("\\$\\{(MERIDIAN_[A-Z0-9_]+)").matcher(text);
         while (reference.find()) {
             known.add(reference.group(1));
