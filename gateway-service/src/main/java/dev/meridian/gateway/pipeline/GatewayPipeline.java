@@ -7,6 +7,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
+import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,22 +57,29 @@ public class GatewayPipeline {
         run(exchange, 0);
     }
 
-    private void run(Exchange exchange, int index) {
-        if (index == steps.size()) {
+    private void run(Exchange exchange, int from) {
+        for (int index = from; index < steps.size(); index++) {
+            Step step = steps.get(index);
+            String spanName = step.spanName();
+            // a step's span is current until the step ends (steps run one after the other)
+            Span span = spanName == null ? null : tracer.spanBuilder(spanName).startSpan();
+            Scope scope = span == null ? null : span.makeCurrent();
+            Uni<Void> result = step.apply(exchange);
+            if (result == Step.NEXT) {
+                // done without I/O: no subscription, on to the next step
+                end(span, scope, null);
+                continue;
+            }
+            int next = index + 1;
+            result.subscribe().with(ignored -> {
+                end(span, scope, null);
+                run(exchange, next);
+            }, failure -> {
+                end(span, scope, failure);
+                Problems.refuse(exchange.ctx(), failure);
+            });
             return;
         }
-        Step step = steps.get(index);
-        String spanName = step.spanName();
-        // a step's span is current until the step ends (steps run one after the other)
-        Span span = spanName == null ? null : tracer.spanBuilder(spanName).startSpan();
-        Scope scope = span == null ? null : span.makeCurrent();
-        step.apply(exchange).subscribe().with(ignored -> {
-            end(span, scope, null);
-            run(exchange, index + 1);
-        }, failure -> {
-            end(span, scope, failure);
-            Problems.refuse(exchange.ctx(), failure);
-        });
     }
 
     private static void end(Span span, Scope scope, Throwable failure) {

@@ -8,7 +8,7 @@ import io.smallrye.mutiny.Uni;
  */
 public interface Step {
 
-    /** What a step that needs no I/O returns to go on (a Uni can be subscribed to any number of times). */
+    /** What a step that needs no I/O returns to go on: the pipeline then moves to the next step without subscribing. */
     Uni<Void> NEXT = Uni.createFrom().voidItem();
 
     Uni<Void> apply(Exchange exchange);
