@@ -38,12 +38,8 @@ public class AuthenticationStep implements Step {
 
     @Override
     public Uni<Void> apply(Exchange exchange) {
-        RouteTable.Route route = exchange.route();
-        return authenticate(route, exchange.ctx().request().getHeader(HttpHeaders.AUTHORIZATION))
-                .invoke(identity -> {
-                    exchange.identity(identity);
-                    exchange.denyListRead(!route.denyListInRateLimit());
-                }).replaceWithVoid();
+        return authenticate(exchange.route(), exchange.ctx().request().getHeader(HttpHeaders.AUTHORIZATION))
+                .invoke(identity -> exchange.identity(identity)).replaceWithVoid();
     }
 
     /**

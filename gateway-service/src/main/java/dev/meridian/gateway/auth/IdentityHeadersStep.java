@@ -23,7 +23,7 @@ public class IdentityHeadersStep implements Step {
 
     @Override
     public Uni<Void> apply(Exchange exchange) {
-        MultiMap headers = UpstreamProxy.upstreamHeaders(exchange.ctx().request(), exchange.ctx().request().headers());
+        MultiMap headers = UpstreamProxy.upstreamHeaders(exchange);
         headers.remove(USER_ID);
         headers.remove(USER_ROLES);
         headers.remove(USER_TIER);

@@ -18,7 +18,6 @@ public final class Exchange {
     private final String clientIp;
     private RouteTable.Route route;
     private Identity identity;
-    private boolean denyListRead;
     private MultiMap upstreamHeaders;
     private String upstreamAddress;
 
@@ -63,18 +62,6 @@ public final class Exchange {
 
     public void identity(Identity identity) {
         this.identity = identity;
-    }
-
-    /**
-     * True once a step read the caller's deny-list entries, or decided that the token passes without them (a Redis
-     * that cannot answer, on a route failing open), so no later step reads them again.
-     */
-    public boolean denyListRead() {
-        return denyListRead;
-    }
-
-    public void denyListRead(boolean read) {
-        this.denyListRead = read;
     }
 
     /** The request headers as the upstream gets them; null until the identity headers step built them. */

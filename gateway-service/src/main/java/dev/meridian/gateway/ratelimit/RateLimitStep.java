@@ -45,8 +45,8 @@ public class RateLimitStep implements Step {
 
     /**
      * Adds the RateLimit headers to the response; fails with a 429 (or 503) refusal when over, and with a 401 when
-     * the deny-list revokes the caller's token, read here when no step read it yet (on the routes of
-     * {@link RouteTable.Route#denyListInRateLimit}; when Redis cannot answer, the token passes, as the deny-list
+     * the deny-list revokes the caller's token on a route whose deny-list is read here
+     * ({@link RouteTable.Route#denyListInRateLimit}; when Redis cannot answer, the token passes, as the deny-list
      * lookup of the authentication step would let it).
      */
     @Override
@@ -56,8 +56,6 @@ public class RateLimitStep implements Step {
             return NEXT;
         }
         Identity identity = exchange.identity();
-        // the caller's deny-list entries go into the same Redis call when no step read them yet
-        Identity unchecked = identity != null && !exchange.denyListRead() ? identity : null;
         MultiMap responseHeaders = exchange.ctx().response().headers();
         String policyName = route.rateLimitPolicy().orElse(identity == null ? ANONYMOUS
                 : limiter.hasPolicy(identity.tier()) ? identity.tier() : DEFAULT_TIER);
@@ -65,7 +63,7 @@ public class RateLimitStep implements Step {
         String subject = identity == null ? "ip:" + exchange.clientIp() : "user:" + identity.userId();
         GatewayConfig.FailureMode onFailure = route.onRedisFailure().orElse(config.onRedisFailure());
         return EventLoopDeadline.within(config.redisTimeout(),
-                        limiter.acquire(policy, subject, unchecked))
+                        limiter.acquire(policy, subject, route.denyListInRateLimit() ? identity : null))
                 .onFailure().recoverWithUni(e -> {
                     // the step's span: an operator sees why this request has no Redis call under it
                     Span.current().setAttribute("meridian.ratelimit.redis", "unavailable");

@@ -269,7 +269,9 @@ public class UpstreamProxy {
     }
 
     /** The client's headers minus hop-by-hop ones, with the forwarding headers set. */
-    public static MultiMap upstreamHeaders(HttpServerRequest request, MultiMap headers) {
+    public static MultiMap upstreamHeaders(Exchange exchange) {
+        HttpServerRequest request = exchange.ctx().request();
+        MultiMap headers = request.headers();
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
         Set<String> connectionListed = connectionTokens(headers.get("Connection"));
         headers.forEach(header -> {
@@ -278,7 +280,7 @@ public class UpstreamProxy {
                 out.add(header.getKey(), header.getValue());
             }
         });
-        String clientIp = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        String clientIp = exchange.clientIp();
         String previous = headers.get("X-Forwarded-For");
         String proto = request.scheme();
         String host = request.authority() == null ? "" : request.authority().toString();
