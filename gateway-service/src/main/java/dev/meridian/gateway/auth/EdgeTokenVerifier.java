@@ -4,13 +4,14 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.meridian.gateway.config.GatewayConfig;
-import dev.meridian.gateway.redis.EventLoopDeadline;
 import dev.meridian.gateway.redis.OutageWarning;
+import dev.meridian.gateway.redis.RedisPipeline;
 import dev.meridian.revocation.TokenRevocation;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
-import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 import org.jose4j.jwa.AlgorithmConstraints;
@@ -29,14 +30,11 @@ import java.util.List;
 
 /**
  * Verifies access tokens at the edge: RS256 only, a key from user-service's JWKS, issuer, audience, expiry with
- * leeway, then the Redis deny-list. The deny-list lookup is bounded (50 ms); when Redis cannot answer in time the
- * caller decides: the token's signature and expiry still hold and the request goes on (fail-open, logged), so a Redis
+ * leeway, then the Redis deny-list. When Redis is unhealthy (see {@link RedisPipeline}) the caller decides: the token's signature and expiry still hold and the request goes on (fail-open, logged), so a Redis
  * outage never stops traffic, or the token is refused as unverifiable (fail-closed, what admin routes choose).
  */
 @Singleton
 public class EdgeTokenVerifier {
-
-    private static final Duration REDIS_TIMEOUT = Duration.ofMillis(50);
 
     /** The verified caller, and the access token to forward (the JWT an API key was exchanged for, if so). */
     /** Who the token says the caller is; {@code issuedAt} and {@code apiKeyId} decide whether a revocation covers it. */
@@ -71,7 +69,7 @@ public class EdgeTokenVerifier {
 
     private final OutageWarning outage = new OutageWarning(Logger.getLogger(EdgeTokenVerifier.class));
     private final JwksKeyCache keys;
-    private final ReactiveValueCommands<String, String> redis;
+    private final RedisPipeline redis;
     private final JwtConsumer consumer;
     /** Signature and claims already checked, by token, until the token expires; the deny-list is still asked. */
     private final Cache<String, Verified> verified = Caffeine.newBuilder().maximumSize(50_000)
@@ -95,9 +93,9 @@ public class EdgeTokenVerifier {
     private record Verified(Identity identity, long expiresAtMillis) {
     }
 
-    public EdgeTokenVerifier(JwksKeyCache keys, ReactiveRedisDataSource redis, GatewayConfig config) {
+    public EdgeTokenVerifier(JwksKeyCache keys, RedisPipeline redis, GatewayConfig config) {
         this.keys = keys;
-        this.redis = redis.value(String.class);
+        this.redis = redis;
         this.consumer = new JwtConsumerBuilder()
                 .setRequireExpirationTime()
                 .setRequireIssuedAt()
@@ -163,8 +161,16 @@ public class EdgeTokenVerifier {
         if (revocation == RevocationCheck.SKIP) {
             return Uni.createFrom().item(identity);
         }
-        return EventLoopDeadline.within(REDIS_TIMEOUT, redis.mget(identity.revocationKeys().toArray(String[]::new)))
-                .map(found -> found.values().stream().anyMatch(v -> TokenRevocation.revokes(v, identity.issuedAt())))
+        Request mget = Request.cmd(Command.MGET);
+        identity.revocationKeys().forEach(mget::arg);
+        return redis.send(mget).map(found -> {
+                    for (Response value : found) {
+                        if (value != null && TokenRevocation.revokes(value.toString(), identity.issuedAt())) {
+                            return true;
+                        }
+                    }
+                    return false;
+                })
                 .onFailure().recoverWithUni(e -> {
                     outage.warn("revocation check %s (Redis: %s)",
                             revocation == RevocationCheck.FAIL_CLOSED ? "failed: token refused" : "skipped", e);

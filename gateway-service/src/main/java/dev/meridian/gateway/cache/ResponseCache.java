@@ -4,11 +4,12 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.meridian.gateway.config.GatewayConfig;
-import dev.meridian.gateway.redis.EventLoopDeadline;
+import dev.meridian.gateway.redis.RedisPipeline;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyScanArgs;
-import io.quarkus.redis.datasource.value.SetArgs;
 import io.smallrye.mutiny.Uni;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,8 +27,8 @@ import java.util.stream.Collectors;
 /**
  * Two tiers of stored answers: in-process (Caffeine, bounded by bytes, entries re-read from Redis every few seconds)
  * in front of Redis (shared by all gateway instances). Keys are {@code <path?query>#<variant>}, where the variant
- * hashes the request headers the answer varies on, and the user for per-user answers. Redis that is slow or down
- * costs at most its timeout: lookups miss, stores are skipped.
+ * hashes the request headers the answer varies on, and the user for per-user answers. While Redis is unhealthy
+ * lookups miss and stores are skipped (see {@link RedisPipeline}).
  */
 @ApplicationScoped
 public class ResponseCache {
@@ -48,13 +49,13 @@ public class ResponseCache {
     }
 
     private final ReactiveRedisDataSource redis;
-    private final Duration redisTimeout;
+    private final RedisPipeline pipeline;
     private final Duration localTtl;
     private final Cache<String, Object> local;
 
-    public ResponseCache(ReactiveRedisDataSource redis, GatewayConfig config) {
+    public ResponseCache(ReactiveRedisDataSource redis, RedisPipeline pipeline, GatewayConfig config) {
         this.redis = redis;
-        this.redisTimeout = config.rateLimits().redisTimeout();
+        this.pipeline = pipeline;
         this.localTtl = config.cache().localTtl();
         this.local = Caffeine.newBuilder()
                 .maximumWeight(config.cache().localMaxBytes())
@@ -122,12 +123,12 @@ public class ResponseCache {
         if (type.isInstance(held)) {
             return Uni.createFrom().item(type.cast(held));
         }
-        return EventLoopDeadline.within(redisTimeout, redis.value(String.class).get(PREFIX + key))
+        return pipeline.send(Request.cmd(Command.GET).arg(PREFIX + key))
                 .map(json -> {
                     if (json == null) {
                         return null;
                     }
-                    T value = decode.apply(json);
+                    T value = decode.apply(json.toString());
                     local.put(key, value);
                     return value;
                 })
@@ -143,11 +144,9 @@ public class ResponseCache {
         // the answer before its variants: a reader that finds the variants (it reads them first) finds the answer
         local.put(key, response);
         local.put(base + "#vary", variants);
-        var values = redis.value(String.class);
-        EventLoopDeadline.within(redisTimeout.multipliedBy(4),
-                        values.set(PREFIX + key, response.toJson(), new SetArgs().px(lifetime))
-                                .chain(() -> values.set(PREFIX + base + "#vary", variants.toJson(),
-                                        new SetArgs().px(Math.max(lifetime, 60_000)))))
+        pipeline.send(Request.cmd(Command.SET).arg(PREFIX + key).arg(response.toJson()).arg("PX").arg(lifetime))
+                .chain(() -> pipeline.send(Request.cmd(Command.SET).arg(PREFIX + base + "#vary")
+                        .arg(variants.toJson()).arg("PX").arg(Math.max(lifetime, 60_000))))
                 .subscribe().with(ok -> { }, e -> LOG.debugf("cache store of %s skipped: %s", key, e));
     }
 

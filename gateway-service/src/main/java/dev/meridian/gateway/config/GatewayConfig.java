@@ -22,6 +22,8 @@ public interface GatewayConfig {
 
     RateLimits rateLimits();
 
+    Redis redis();
+
     Resilience resilience();
 
     Cache cache();
@@ -75,15 +77,11 @@ public interface GatewayConfig {
          */
         Map<String, Policy> policies();
 
-        /** Redis calls that take longer count as failed, so an outage never stalls traffic. */
-        @WithDefault("PT0.05S")
-        Duration redisTimeout();
-
         /**
-         * open: let the request through; closed: 503; local: an in-memory limiter at limit / gateway-instances. For
-         * the deny-list check, local is open (revocations live only in Redis).
+         * While Redis is unhealthy: local, an in-memory limiter at limit / gateway-instances; open, let the request
+         * through; closed, 503. For the deny-list check, local is open (revocations live only in Redis).
          */
-        @WithDefault("open")
+        @WithDefault("local")
         FailureMode onRedisFailure();
 
         /** How many gateway instances share the limits; the local fallback gives each one its share. */
@@ -107,6 +105,21 @@ public interface GatewayConfig {
     }
 
     enum FailureMode { OPEN, CLOSED, LOCAL }
+
+    /** When the request path stops waiting for Redis (rate limits, deny-list, cache reads). */
+    interface Redis {
+        /** How often the health probe pings Redis; a ping still unanswered at the next one is a miss. */
+        @WithDefault("PT0.05S")
+        Duration probeInterval();
+
+        /** Misses in a row after which Redis is unhealthy (a connection error makes it unhealthy at once). */
+        @WithDefault("3")
+        int unhealthyAfterMisses();
+
+        /** The longest a request waits for an answer while Redis is healthy. */
+        @WithDefault("PT1S")
+        Duration maxWait();
+    }
 
     interface Resilience {
         /** Per upstream: the breaker opens when this share of the last {@link #breakerWindow()} requests failed. */

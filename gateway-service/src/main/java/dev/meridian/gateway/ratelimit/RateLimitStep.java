@@ -6,8 +6,9 @@ import dev.meridian.gateway.pipeline.Exchange;
 import dev.meridian.gateway.pipeline.Refusal;
 import dev.meridian.gateway.pipeline.RouteTable;
 import dev.meridian.gateway.pipeline.Step;
-import dev.meridian.gateway.redis.EventLoopDeadline;
 import dev.meridian.gateway.redis.OutageWarning;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.MultiMap;
@@ -16,8 +17,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Per-user (by tier) or per-client-IP (anonymous) rate limits with IETF draft RateLimit headers; 429 with
- * Retry-After when over. A route may name its own policy. When Redis cannot answer within its timeout the route's
- * failure mode decides: let through, refuse with 503, or limit in this process at this instance's share.
+ * Retry-After when over. A route may name its own policy. While Redis is unhealthy the route's failure mode decides:
+ * limit in this process at this instance's share (the default), let through, or refuse with 503. Every decision is
+ * counted by where it was made ({@code meridian_gateway_ratelimit_decisions_total{source}}).
  */
 @Singleton
 public class RateLimitStep implements Step {
@@ -29,13 +31,28 @@ public class RateLimitStep implements Step {
     private final LocalRateLimiter localLimiter;
     private final GatewayConfig.RateLimits config;
     private final OutageWarning outage = new OutageWarning(Logger.getLogger(RateLimitStep.class));
+    private final Counter byRedis;
+    private final Counter byLocal;
+    private final Counter unlimited;
+    private final Counter refused;
 
-    public RateLimitStep(RateLimiter limiter, LocalRateLimiter localLimiter, GatewayConfig config, RouteTable routes) {
+    public RateLimitStep(RateLimiter limiter, LocalRateLimiter localLimiter, GatewayConfig config, RouteTable routes,
+                         MeterRegistry meters) {
         this.limiter = limiter;
         this.localLimiter = localLimiter;
         this.config = config.rateLimits();
+        this.byRedis = decisions(meters, "redis");
+        this.byLocal = decisions(meters, "local");
+        this.unlimited = decisions(meters, "open");
+        this.refused = decisions(meters, "closed");
         // a route naming a policy that does not exist fails the start, not its first request
         routes.all().forEach(route -> route.rateLimitPolicy().ifPresent(limiter::policy));
+    }
+
+    private static Counter decisions(MeterRegistry meters, String source) {
+        return Counter.builder("meridian.gateway.ratelimit.decisions")
+                .description("rate-limit decisions by where they were made: redis, or without it local, open, closed")
+                .tag("source", source).register(meters);
     }
 
     @Override
@@ -62,17 +79,26 @@ public class RateLimitStep implements Step {
         RateLimiter.Policy policy = limiter.policy(policyName);
         String subject = identity == null ? "ip:" + exchange.clientIp() : "user:" + identity.userId();
         GatewayConfig.FailureMode onFailure = route.onRedisFailure().orElse(config.onRedisFailure());
-        return EventLoopDeadline.within(config.redisTimeout(),
-                        limiter.acquire(policy, subject, route.denyListInRateLimit() ? identity : null))
+        return limiter.acquire(policy, subject, route.denyListInRateLimit() ? identity : null)
+                .invoke(() -> byRedis.increment())
                 .onFailure().recoverWithUni(e -> {
                     // the step's span: an operator sees why this request has no Redis call under it
                     Span.current().setAttribute("meridian.ratelimit.redis", "unavailable");
                     outage.warn("rate limiting unavailable (%s): failing %s", e, onFailure);
                     return switch (onFailure) {
-                        case OPEN -> Uni.createFrom().nullItem();
-                        case LOCAL -> Uni.createFrom().item(localLimiter.acquire(policy, subject));
-                        case CLOSED -> Uni.createFrom().failure(new Refusal(503, "rate-limit-unavailable",
-                                "Service Unavailable", "rate limiting is unavailable; retry shortly", 1));
+                        case LOCAL -> {
+                            byLocal.increment();
+                            yield Uni.createFrom().item(localLimiter.acquire(policy, subject));
+                        }
+                        case OPEN -> {
+                            unlimited.increment();
+                            yield Uni.createFrom().nullItem();
+                        }
+                        case CLOSED -> {
+                            refused.increment();
+                            yield Uni.createFrom().failure(new Refusal(503, "rate-limit-unavailable",
+                                    "Service Unavailable", "rate limiting is unavailable; retry shortly", 1));
+                        }
                     };
                 })
                 .invoke(decision -> {

@@ -4,8 +4,11 @@ import dev.meridian.gateway.auth.EdgeTokenVerifier;
 import dev.meridian.gateway.config.GatewayConfig;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.StartupEvent;
+import dev.meridian.gateway.redis.RedisPipeline;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
@@ -53,12 +56,14 @@ public class RateLimiter {
     }
 
     private final ReactiveRedisDataSource redis;
+    private final RedisPipeline pipeline;
     private final Map<String, Policy> policies = new LinkedHashMap<>();
     private final String script;
     private volatile String sha;
 
-    public RateLimiter(ReactiveRedisDataSource redis, GatewayConfig config) {
+    public RateLimiter(ReactiveRedisDataSource redis, RedisPipeline pipeline, GatewayConfig config) {
         this.redis = redis;
+        this.pipeline = pipeline;
         config.rateLimits().policies().forEach((name, policy) -> policies.put(name, toPolicy(name, policy)));
         try (InputStream in = RateLimiter.class.getResourceAsStream("gcra.lua")) {
             this.script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -155,19 +160,19 @@ public class RateLimiter {
         if (loaded == null) {
             return load().flatMap(ignored -> evaluate(keysAndArgs));
         }
-        List<String> call = new ArrayList<>(List.of(loaded));
-        call.addAll(keysAndArgs);
-        return redis.execute("EVALSHA", call.toArray(String[]::new))
+        Request call = Request.cmd(Command.EVALSHA).arg(loaded);
+        keysAndArgs.forEach(call::arg);
+        return pipeline.send(call)
                 .onFailure(e -> e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT"))
                 .recoverWithUni(() -> load().flatMap(ignored -> evaluate(keysAndArgs)));
     }
 
-    /** Loads the script (and opens a Redis connection) before the first request, which has only 50 ms. */
+    /** Loads the script before the first request. */
     void onStart(@Observes StartupEvent event) {
         load().subscribe().with(ok -> { }, e -> { }); // Redis down at start: the first call loads it
     }
 
     private Uni<Void> load() {
-        return redis.execute("SCRIPT", "LOAD", script).invoke(reply -> sha = reply.toString()).replaceWithVoid();
+        return pipeline.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).invoke(reply -> sha = reply.toString()).replaceWithVoid();
     }
 }

@@ -1,0 +1,111 @@
+package dev.meridian.gateway.redis;
+
+import dev.meridian.gateway.config.GatewayConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.util.Optional;
+
+/**
+ * Whether Redis answers, measured on Redis and not on the gateway's own queue: a PING every probe interval from an
+ * event loop of its own, which no request shares, so a gateway busy with a burst never mistakes its own backlog for a
+ * slow Redis. A ping still unanswered at the next tick is a miss; several misses in a row, or a connection error, make
+ * Redis unhealthy until a ping is answered in time again.
+ */
+@Startup
+@Singleton
+public class RedisHealth {
+
+    private static final Logger LOG = Logger.getLogger(RedisHealth.class);
+
+    private final Vertx prober;
+    private final Redis client;
+    private final long intervalNanos;
+    private final long abandonAfterNanos;
+    private final int unhealthyAfter;
+    private volatile boolean healthy = true;
+    /** Only the prober's one event loop touches these. */
+    private long probeSentAt;
+    private int misses;
+
+    public RedisHealth(GatewayConfig config, @ConfigProperty(name = "quarkus.redis.hosts") String hosts,
+                       @ConfigProperty(name = "quarkus.redis.password") Optional<String> password,
+                       MeterRegistry meters) {
+        GatewayConfig.Redis redis = config.redis();
+        this.intervalNanos = redis.probeInterval().toNanos();
+        this.abandonAfterNanos = redis.maxWait().toNanos();
+        this.unhealthyAfter = redis.unhealthyAfterMisses();
+        this.prober = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+                .setInternalBlockingPoolSize(1));
+        RedisOptions options = new RedisOptions().setConnectionString(hosts.split(",")[0].trim())
+                .setMaxPoolSize(2).setMaxPoolWaiting(4);
+        password.ifPresent(options::setPassword);
+        this.client = Redis.createClient(prober, options);
+        Gauge.builder("meridian.gateway.redis.healthy", this, h -> h.healthy ? 1 : 0)
+                .description("1 while Redis answers the gateway's health probe in time").register(meters);
+        prober.setPeriodic(redis.probeInterval().toMillis(), id -> probe());
+    }
+
+    public boolean healthy() {
+        return healthy;
+    }
+
+    private void probe() {
+        long now = System.nanoTime();
+        if (probeSentAt != 0) {
+            if (now - probeSentAt > abandonAfterNanos) {
+                // a connection that swallows pings without an error: stop waiting for it, ping afresh
+                probeSentAt = 0;
+            }
+            missed();
+            return;
+        }
+        long sent = now;
+        probeSentAt = sent;
+        client.send(Request.cmd(Command.PING)).onComplete(reply -> {
+            if (probeSentAt != sent) {
+                return; // abandoned
+            }
+            probeSentAt = 0;
+            if (reply.failed()) {
+                // refused, reset or closed: no need to wait for more misses
+                misses = unhealthyAfter - 1;
+                missed();
+            } else if (System.nanoTime() - sent <= intervalNanos) {
+                answered();
+            }
+        });
+    }
+
+    private void missed() {
+        if (++misses >= unhealthyAfter && healthy) {
+            healthy = false;
+            LOG.warnf("Redis unhealthy: %d health probes in a row failed or unanswered within %d ms", misses,
+                    intervalNanos / 1_000_000);
+        }
+    }
+
+    private void answered() {
+        misses = 0;
+        if (!healthy) {
+            healthy = true;
+            LOG.info("Redis healthy again");
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        prober.close();
+    }
+}
