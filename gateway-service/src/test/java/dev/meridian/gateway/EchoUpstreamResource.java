@@ -34,9 +34,14 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
     /** /broken answers 503 until healed. */
     static final java.util.concurrent.atomic.AtomicInteger brokenCalls = new java.util.concurrent.atomic.AtomicInteger();
     static volatile boolean brokenHealed;
-    /** The second instance of upstream "pair", which answers 503 to everything. */
+    /** The second instance of upstream "pair": ready to health checks, 503 to every request. */
     static final java.util.concurrent.atomic.AtomicInteger sickCalls = new java.util.concurrent.atomic.AtomicInteger();
     static int sickPort;
+    /** The first instance of upstream "steady" (the echo server is its second), a process of its own to kill. */
+    static int killablePort;
+    static final java.util.concurrent.atomic.AtomicInteger killableCalls =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private static Vertx killable;
     /** Calls per path and query under /v1/cached and /v1/private-cached; those answer 503 while cachedDown. */
     static final Map<String, java.util.concurrent.atomic.AtomicInteger> cachedCalls =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -161,9 +166,15 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
             server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             sickPort = Ports.free();
             vertx.createHttpServer().requestHandler(request -> {
+                if (request.path().equals("/q/health/ready")) {
+                    request.response().end("{\"status\":\"UP\"}");
+                    return;
+                }
                 sickCalls.incrementAndGet();
                 request.response().setStatusCode(503).end("sick");
             }).listen(sickPort, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            killablePort = Ports.free();
+            startKillable();
             String base = "http://127.0.0.1:" + port;
             // inference lists a dead instance first: requests must still all succeed
             return Map.ofEntries(
@@ -193,6 +204,21 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                     Map.entry("quarkus.stork.pair.service-discovery.type", "static"),
                     Map.entry("quarkus.stork.pair.service-discovery.address-list",
                             "127.0.0.1:" + sickPort + ",127.0.0.1:" + port),
+                    Map.entry("meridian.gateway.routes.steady.path", "/v1/steady"),
+                    Map.entry("meridian.gateway.routes.steady.upstream", "steady"),
+                    Map.entry("meridian.gateway.routes.steady.auth", "public"),
+                    Map.entry("meridian.gateway.routes.steady.rate-limited", "false"),
+                    Map.entry("meridian.gateway.routes.steady.repeatable", "true"),
+                    Map.entry("meridian.gateway.routes.steady-once.path", "/v1/steady-once"),
+                    Map.entry("meridian.gateway.routes.steady-once.upstream", "steady-once"),
+                    Map.entry("meridian.gateway.routes.steady-once.auth", "public"),
+                    Map.entry("meridian.gateway.routes.steady-once.rate-limited", "false"),
+                    Map.entry("quarkus.stork.steady.service-discovery.type", "static"),
+                    Map.entry("quarkus.stork.steady.service-discovery.address-list",
+                            "127.0.0.1:" + killablePort + ",127.0.0.1:" + port),
+                    Map.entry("quarkus.stork.steady-once.service-discovery.type", "static"),
+                    Map.entry("quarkus.stork.steady-once.service-discovery.address-list",
+                            "127.0.0.1:" + killablePort + ",127.0.0.1:" + port),
                     Map.entry("meridian.gateway.routes.fallback-local.path", "/v1/fallback/local"),
                     Map.entry("meridian.gateway.routes.fallback-local.upstream", "users"),
                     Map.entry("meridian.gateway.routes.fallback-local.auth", "public"),
@@ -257,8 +283,28 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
         }
     }
 
+    /** Starts the killable instance: it answers every request after 20 ms, as a service doing some work would. */
+    static void startKillable() throws Exception {
+        killable = Vertx.vertx();
+        killable.createHttpServer().requestHandler(request -> {
+            if (!request.path().equals("/q/health/ready")) {
+                killableCalls.incrementAndGet();
+            }
+            request.body().onSuccess(body -> killable.setTimer(20,
+                    id -> request.response().end("killable body=" + body)));
+        }).listen(killablePort, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** Gone at once, as after SIGKILL: its listening socket and every open connection are closed mid-request. */
+    static void kill() throws Exception {
+        killable.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
     @Override
     public void stop() {
+        if (killable != null) {
+            killable.close();
+        }
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().join();
         }

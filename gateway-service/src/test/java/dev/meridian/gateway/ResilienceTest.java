@@ -1,10 +1,25 @@
 package dev.meridian.gateway;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -12,22 +27,28 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Failing upstreams: the breaker, ejection of a sick instance, and retries of POSTs that carry an Idempotency-Key. */
+/**
+ * Failing upstream instances: outlier ejection, active health checks, refusal only when no instance is left, and
+ * retries of requests that may be repeated, with an instance killed under concurrent load.
+ */
 @QuarkusTest
 class ResilienceTest {
 
+    @TestHTTPResource("/")
+    URL gateway;
+
     @Test
-    void aFailingUpstreamTripsItsBreakerWhichClosesAgainOnceItRecovers() {
+    void anUpstreamWithNoInstanceLeftIsRefusedAtOnceUntilItsInstanceReturns() {
         EchoUpstreamResource.brokenHealed = false;
         // POSTs are sent once, so each failure is one upstream call whose own 503 reaches the client
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 3; i++) {
             given().body("x").post("/broken").then().statusCode(503).body(equalTo("broken"));
         }
         int calls = EchoUpstreamResource.brokenCalls.get();
         given().body("x").post("/broken").then().statusCode(503).contentType("application/problem+json")
                 .header("Retry-After", "2")
                 .body("type", containsString("upstream-circuit-open"));
-        assertEquals(calls, EchoUpstreamResource.brokenCalls.get(), "an open breaker still called the upstream");
+        assertEquals(calls, EchoUpstreamResource.brokenCalls.get(), "an ejected instance still got the request");
         given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").then()
                 .body("upstreams.find { it.name == 'broken' }.breaker", equalTo("open"));
         given().get("/q/metrics").then().body(containsString("meridian_gateway_upstream_breaker{upstream=\"broken\"} 2.0"));
@@ -43,7 +64,7 @@ class ResilienceTest {
     }
 
     @Test
-    void aSickInstanceIsEjectedAndClientsNeverSeeIt() {
+    void anInstanceThatIsReadyButFailsRequestsIsEjectedAndClientsNeverSeeIt() {
         String sick = "127.0.0.1:" + EchoUpstreamResource.sickPort;
         for (int i = 0; i < 20; i++) {
             given().get("/v1/pair/" + i).then().statusCode(200).body("path", equalTo("/v1/pair/" + i));
@@ -52,12 +73,21 @@ class ResilienceTest {
         assertTrue(sickCalls >= 3, "the sick instance got " + sickCalls + " calls");
         given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").then()
                 .body("upstreams.find { it.name == 'pair' }.instances.find { it.address == '" + sick + "' }.ejected",
-                        equalTo(true));
+                        equalTo(true))
+                .body("upstreams.find { it.name == 'pair' }.breaker", equalTo("closed"));
         given().get("/q/metrics").then().body(containsString("meridian_gateway_upstream_ejected{upstream=\"pair\"} 1.0"));
         for (int i = 0; i < 20; i++) {
             given().get("/v1/pair/again").then().statusCode(200);
         }
         assertEquals(sickCalls, EchoUpstreamResource.sickCalls.get(), "an ejected instance got traffic");
+    }
+
+    @Test
+    void anInstanceNothingListensOnIsOutOfRotationBeforeTrafficFindsIt() {
+        // inference lists a dead instance first; the health check found it down at start
+        given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").then()
+                .body("upstreams.find { it.name == 'inference' }.instances[0].down", equalTo(true))
+                .body("upstreams.find { it.name == 'inference' }.instances[1].down", equalTo(false));
     }
 
     @Test
@@ -69,5 +99,70 @@ class ResilienceTest {
         }
         // every other upstream call fails, so some of the four needed a second call
         assertTrue(EchoUpstreamResource.flakyCalls.get() - before > 4);
+    }
+
+    /**
+     * One of two instances killed under steady concurrent POSTs of a repeatable route: requests it held go to the
+     * other instance, and no client sees a failure; restarted, it is back in rotation within a health-check interval.
+     * The same POSTs on a route that did not declare them repeatable are sent once, and fail when cut.
+     */
+    @Test
+    void anInstanceKilledUnderLoadCostsARepeatableRouteNoRequest() throws Exception {
+        Map<Integer, Integer> repeatable = new ConcurrentHashMap<>();
+        Map<Integer, Integer> once = new ConcurrentHashMap<>();
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(clients).build();
+        try {
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Future<?>> drivers = new ArrayList<>();
+            ExecutorService loops = Executors.newFixedThreadPool(64);
+            for (int c = 0; c < 64; c++) {
+                String path = c % 8 == 0 ? "v1/steady-once" : "v1/steady";
+                Map<Integer, Integer> statuses = c % 8 == 0 ? once : repeatable;
+                int client = c;
+                drivers.add(loops.submit(() -> {
+                    for (int n = 0; !stop.get(); n++) {
+                        String body = "client-" + client + "-" + n;
+                        HttpResponse<String> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(path))
+                                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(), HttpResponse.BodyHandlers.ofString());
+                        int status = response.statusCode() == 200 && !response.body().contains("body=" + body)
+                                && !response.body().contains("\"body\":\"" + body + "\"") ? -1 : response.statusCode();
+                        statuses.merge(status, 1, Integer::sum);
+                    }
+                    return null;
+                }));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> EchoUpstreamResource.killableCalls.get() > 100);
+            EchoUpstreamResource.kill();
+            int atKill = sum(repeatable);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> sum(repeatable) > atKill + 1000);
+            stop.set(true);
+            for (Future<?> driver : drivers) {
+                driver.get(60, TimeUnit.SECONDS);
+            }
+            loops.shutdownNow();
+            int total = sum(repeatable);
+            assertEquals(Map.of(200, total), new TreeMap<>(repeatable), "a repeatable route lost requests");
+            // sent once: the requests the killed instance held are lost (502), the rest go through
+            assertTrue(once.getOrDefault(200, 0) > 0 && once.keySet().stream().allMatch(s -> s == 200 || s == 502),
+                    "the once route: " + once);
+        } finally {
+            clients.shutdownNow();
+        }
+
+        given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").then()
+                .body("upstreams.find { it.name == 'steady' }.instances[0].down", equalTo(true));
+        EchoUpstreamResource.startKillable();
+        int before = EchoUpstreamResource.killableCalls.get();
+        // the health check runs every 2 s: within an interval (and one round of requests) it has traffic again
+        Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            given().body("back").post("/v1/steady").then().statusCode(200);
+            return EchoUpstreamResource.killableCalls.get() > before;
+        });
+    }
+
+    private static int sum(Map<Integer, Integer> statuses) {
+        return statuses.values().stream().mapToInt(Integer::intValue).sum();
     }
 }

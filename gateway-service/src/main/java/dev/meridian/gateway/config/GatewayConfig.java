@@ -56,9 +56,17 @@ public interface GatewayConfig {
         /** Overrides {@link RateLimits#onRedisFailure()} for this route's rate limit and deny-list check. */
         Optional<FailureMode> onRedisFailure();
 
-        /** Retries of a failed (502/503/504 or unreachable) request that may be repeated safely. */
+        /** Retries of a failed (502/503/504, reset or unreachable) request that may be repeated safely. */
         @WithDefault("2")
         int retries();
+
+        /**
+         * Every request of this route may be repeated, POSTs included, because it computes and changes nothing
+         * (embeddings, similarity, search): its body is buffered (up to the replayable limit) so that a failed or
+         * reset attempt can go to another instance.
+         */
+        @WithDefault("false")
+        boolean repeatable();
 
         /** GET/HEAD answers are cached as the upstream's Cache-Control allows. */
         @WithDefault("false")
@@ -122,26 +130,32 @@ public interface GatewayConfig {
     }
 
     interface Resilience {
-        /** Per upstream: the breaker opens when this share of the last {@link #breakerWindow()} requests failed. */
-        @WithDefault("0.5")
-        double breakerFailureRatio();
-
-        @WithDefault("20")
-        int breakerWindow();
-
-        /** How long an open breaker refuses before letting a trial request through. */
-        @WithDefault("PT5S")
-        Duration breakerDelay();
-
-        /** An instance that fails this many times in a row is left out of load balancing for the cool-down. */
+        /** An instance whose requests fail this many times in a row is ejected from load balancing. */
         @WithDefault("3")
         int ejectAfterFailures();
 
+        /** The first ejection's length; each one that follows soon after doubles it, up to the maximum. */
         @WithDefault("PT10S")
         Duration ejectionCoolDown();
 
-        /** POSTs with an Idempotency-Key and a body up to this size are buffered so they can be retried. */
-        @WithDefault("65536")
+        @WithDefault("PT5M")
+        Duration maxEjectionCoolDown();
+
+        /** How often every instance's readiness is checked (0: never); an instance not ready is out of rotation. */
+        @WithDefault("PT2S")
+        Duration healthCheckInterval();
+
+        @WithDefault("/q/health/ready")
+        String healthCheckPath();
+
+        @WithDefault("PT1S")
+        Duration healthCheckTimeout();
+
+        /**
+         * Requests that may be repeated (repeatable routes, POSTs with an Idempotency-Key) with a body up to this
+         * size are buffered so they can be retried; larger ones are streamed and sent once.
+         */
+        @WithDefault("1048576")
         int replayableBodyLimit();
     }
 

@@ -24,8 +24,8 @@ public class RouteTable {
      */
     public record Route(String id, String path, boolean exact, List<String> methods, String upstream,
                         GatewayConfig.Auth auth, Duration timeout, boolean rateLimited, Optional<String> rateLimitPolicy,
-                        Optional<GatewayConfig.FailureMode> onRedisFailure, int retries, boolean cache,
-                        boolean denyListInRateLimit) {
+                        Optional<GatewayConfig.FailureMode> onRedisFailure, int retries, boolean repeatable,
+                        boolean cache, boolean denyListInRateLimit) {
 
         boolean matches(String method, String requestPath) {
             if (!methods.isEmpty() && !methods.contains(method.toUpperCase(Locale.ROOT))) {
@@ -64,7 +64,7 @@ public class RouteTable {
         return new Route(entry.getKey(), r.path(), r.exact(),
                 r.methods().orElse(List.of()).stream().map(m -> m.toUpperCase(Locale.ROOT)).toList(),
                 r.upstream(), r.auth(), r.timeout(), r.rateLimited(), r.rateLimitPolicy(), r.onRedisFailure(),
-                r.retries(), r.cache(), rateLimits && r.rateLimited() && r.auth() == GatewayConfig.Auth.AUTHENTICATED);
+                r.retries(), r.repeatable(), r.cache(), rateLimits && r.rateLimited() && r.auth() == GatewayConfig.Auth.AUTHENTICATED);
     }
 
     public List<Route> all() {

@@ -8,7 +8,6 @@ import dev.meridian.gateway.pipeline.Refusal;
 import dev.meridian.gateway.pipeline.RouteTable;
 import dev.meridian.gateway.ratelimit.RateLimiter;
 import dev.meridian.gateway.upstream.InstanceHealth;
-import dev.meridian.gateway.upstream.UpstreamBreakers;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.stork.Stork;
 import io.vertx.core.Handler;
@@ -36,20 +35,17 @@ public class AdminRoutes {
     /** No token passes here unchecked against the deny-list: without Redis this API answers 503. */
     private static final RouteTable.Route ADMIN = new RouteTable.Route("admin", "/admin", false, List.of(), "gateway",
             GatewayConfig.Auth.ADMIN, Duration.ofSeconds(10), false, Optional.empty(),
-            Optional.of(GatewayConfig.FailureMode.CLOSED), 0, false, false);
+            Optional.of(GatewayConfig.FailureMode.CLOSED), 0, false, false, false);
 
     private final AuthenticationStep authentication;
     private final RouteTable routes;
-    private final UpstreamBreakers breakers;
     private final InstanceHealth health;
     private final ResponseCache cache;
     private final RateLimiter limiter;
 
-    public AdminRoutes(AuthenticationStep authentication, RouteTable routes, UpstreamBreakers breakers,
-                       InstanceHealth health, ResponseCache cache, RateLimiter limiter) {
+    public AdminRoutes(AuthenticationStep authentication, RouteTable routes, InstanceHealth health, ResponseCache cache, RateLimiter limiter) {
         this.authentication = authentication;
         this.routes = routes;
-        this.breakers = breakers;
         this.health = health;
         this.cache = cache;
         this.limiter = limiter;
@@ -78,7 +74,7 @@ public class AdminRoutes {
             list.add(new JsonObject().put("id", route.id()).put("path", route.path()).put("exact", route.exact())
                     .put("methods", new JsonArray(route.methods())).put("upstream", route.upstream())
                     .put("auth", route.auth().name().toLowerCase()).put("timeoutMillis", route.timeout().toMillis())
-                    .put("retries", route.retries()).put("rateLimited", route.rateLimited())
+                    .put("retries", route.retries()).put("repeatable", route.repeatable()).put("rateLimited", route.rateLimited())
                     .put("rateLimitPolicy", route.rateLimitPolicy().orElse(null)).put("cache", route.cache()));
         }
         return Uni.createFrom().item(new JsonObject().put("routes", list));
@@ -100,10 +96,13 @@ public class AdminRoutes {
                                 boolean ejected = state != null && state.ejectedUntil() > now;
                                 list.add(new JsonObject().put("address", address).put("ejected", ejected)
                                         .put("ejectedForMillis", ejected ? state.ejectedUntil() - now : 0)
+                                        .put("ejections", state == null ? 0 : state.level())
+                                        .put("down", state != null && state.down())
                                         .put("consecutiveFailures", state == null ? 0 : state.consecutiveFailures()));
                             });
                             return new JsonObject().put("name", name)
-                                    .put("breaker", breakers.state(name).name().toLowerCase()).put("instances", list);
+                                    .put("breaker", health.noneInRotation(name) ? "open" : "closed")
+                                    .put("instances", list);
                         }))
                 .collect().asList()
                 .map(list -> new JsonObject().put("upstreams", new JsonArray(list)));

@@ -24,7 +24,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 import java.net.ConnectException;
 import java.util.HashSet;
@@ -38,11 +37,13 @@ import java.util.concurrent.TimeoutException;
  * Forwards a request to its route's upstream over pooled keep-alive connections, streaming both bodies. Hop-by-hop
  * headers are dropped both ways; X-Forwarded-For/Proto/Host and Forwarded are set.
  * <p>
- * Instances come from Stork (least response time) minus those {@link InstanceHealth} has ejected; each upstream has a
- * circuit breaker. When a connection cannot be opened nothing was sent, so the request goes once to another instance
- * whatever its method. Requests that may be repeated (idempotent methods, or any method with an Idempotency-Key, with
- * no body or a small one that is then buffered) are also retried on 502/503/504 with jittered backoff, within the
- * route's retry count and the upstream's retry budget. Everything else is sent once.
+ * Instances come from Stork (least response time) minus those {@link InstanceHealth} holds out of rotation; with none
+ * left the upstream is refused at once (503, as an open circuit breaker would). When a connection cannot be opened
+ * nothing was sent, so the request goes once to another instance whatever its method. Requests that may be repeated
+ * (idempotent methods, any method of a repeatable route or with an Idempotency-Key, with no body or one buffered up to
+ * the replayable limit) are also retried, preferring another instance, on 502/503/504 and on a connection that failed
+ * or was reset, with jittered backoff, within the route's retry count and the upstream's retry budget. Everything else
+ * is sent once.
  */
 @Singleton
 public class UpstreamProxy {
@@ -63,6 +64,16 @@ public class UpstreamProxy {
         public static final Payload STREAMED = new Payload(null, false);
     }
 
+    /** Every instance of the upstream is out of rotation. */
+    static final class NoInstanceInRotation extends RuntimeException {
+        final long retryAfterSeconds;
+
+        NoInstanceInRotation(long retryAfterSeconds) {
+            super("no instance in rotation", null, false, false);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+    }
+
     /** The upstream answered 502/503/504; its response, unread, is relayed if no retry is left. */
     public static final class UpstreamFailed extends RuntimeException {
         public final transient HttpClientResponse response;
@@ -76,17 +87,16 @@ public class UpstreamProxy {
     private final Vertx vertx;
     private final HttpClient client;
     private final RetryBudget budget;
-    private final UpstreamBreakers breakers;
     private final InstanceHealth health;
     private final int replayableBodyLimit;
+    private final long healthCheckMillis;
 
-    public UpstreamProxy(Vertx vertx, RetryBudget budget, UpstreamBreakers breakers, InstanceHealth health,
-                         GatewayConfig config) {
+    public UpstreamProxy(Vertx vertx, RetryBudget budget, InstanceHealth health, GatewayConfig config) {
         this.vertx = vertx;
         this.budget = budget;
-        this.breakers = breakers;
         this.health = health;
         this.replayableBodyLimit = config.resilience().replayableBodyLimit();
+        this.healthCheckMillis = Math.max(1000, config.resilience().healthCheckInterval().toMillis());
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000)
                 .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(64));
     }
@@ -96,7 +106,7 @@ public class UpstreamProxy {
      * when there is none.
      */
     public void forward(Exchange exchange) {
-        payload(exchange.ctx().request())
+        payload(exchange.ctx().request(), exchange.route())
                 .flatMap(payload -> call(exchange, exchange.upstreamHeaders(), payload))
                 .subscribe().with(response -> relay(response, exchange.ctx().response()), e -> fail(exchange, e));
     }
@@ -108,8 +118,9 @@ public class UpstreamProxy {
         return call(exchange, upstreamHeaders, payload, payload.replayable() ? route.retries() : 0, new HashSet<>());
     }
 
-    private Uni<Payload> payload(HttpServerRequest request) {
-        boolean repeatable = IDEMPOTENT.contains(request.method()) || request.getHeader("Idempotency-Key") != null;
+    private Uni<Payload> payload(HttpServerRequest request, RouteTable.Route route) {
+        boolean repeatable = route.repeatable() || IDEMPOTENT.contains(request.method())
+                || request.getHeader("Idempotency-Key") != null;
         String length = request.getHeader("Content-Length");
         boolean hasBody = request.getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
         if (repeatable && !hasBody) {
@@ -138,7 +149,7 @@ public class UpstreamProxy {
     private Uni<HttpClientResponse> call(Exchange exchange, MultiMap headers, Payload payload, int retriesLeft,
                                          Set<String> tried) {
         RouteTable.Route route = exchange.route();
-        return breakers.call(route.upstream(), () -> attempt(exchange, headers, payload, true, tried))
+        return attempt(exchange, headers, payload, true, tried)
                 // the budget is spent only when a retry is about to happen
                 .onFailure(e -> retriesLeft > 0 && retryable(e) && budget.tryRetry(route.upstream()))
                 .recoverWithUni(e -> {
@@ -166,6 +177,11 @@ public class UpstreamProxy {
         return service.getInstances()
                 .map(all -> {
                     List<ServiceInstance> usable = health.usable(all, i -> healthKey(route, i));
+                    if (usable.isEmpty()) {
+                        long millis = health.millisUntilReturn(all.stream().map(i -> healthKey(route, i)).toList(),
+                                healthCheckMillis);
+                        throw new NoInstanceInRotation(Math.max(1, (millis + 999) / 1000));
+                    }
                     List<ServiceInstance> untried = tried.isEmpty() ? usable
                             : usable.stream().filter(i -> !tried.contains(address(i))).toList();
                     ServiceInstance instance = service.selectInstanceAndRecordStart(
@@ -178,7 +194,11 @@ public class UpstreamProxy {
                         options(ctx, route, headers, instance)).onComplete(opened -> {
                             if (opened.failed()) {
                                 instance.recordEnd(opened.cause());
-                                health.failed(healthKey(route, instance));
+                                if (opened.cause() instanceof ConnectException) {
+                                    health.unreachable(healthKey(route, instance));
+                                } else {
+                                    health.failed(healthKey(route, instance));
+                                }
                                 em.fail(new Unreachable(opened.cause()));
                                 return;
                             }
@@ -247,15 +267,18 @@ public class UpstreamProxy {
         if (e instanceof UpstreamFailed failed) {
             relay(failed.response, exchange.ctx().response());
         } else {
-            Problems.refuse(exchange.ctx(), refusal(e, exchange.route(), breakers.retryAfterSeconds()));
+            Problems.refuse(exchange.ctx(), refusal(e, exchange.route()));
         }
     }
 
-    /** 503 while the breaker is open or no instance is reachable, 504 on a timeout, else 502; Retry-After when known. */
-    static Refusal refusal(Throwable e, RouteTable.Route route, long breakerRetryAfterSeconds) {
-        if (e instanceof CircuitBreakerOpenException) {
-            return new Refusal(503, "upstream-circuit-open", "Service Unavailable",
-                    route.upstream() + " is failing; requests are paused for a few seconds", breakerRetryAfterSeconds);
+    /**
+     * 503 while no instance is in rotation or none is reachable, 504 on a timeout, else 502; Retry-After when known.
+     */
+    static Refusal refusal(Throwable e, RouteTable.Route route) {
+        if (e instanceof NoInstanceInRotation none) {
+            return new Refusal(503, "upstream-circuit-open", "Service Unavailable", "every instance of "
+                    + route.upstream() + " is failing or not ready; retry in " + none.retryAfterSeconds + " s",
+                    none.retryAfterSeconds);
         }
         if (e instanceof TimeoutException || e.getMessage() != null && e.getMessage().contains("timeout")) {
             return new Refusal(504, "upstream-timeout", "Gateway Timeout",

@@ -2,13 +2,17 @@ package dev.meridian.gateway.upstream;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class RetryBudgetTest {
 
+    private final AtomicLong nanos = new AtomicLong(5_000_000_000L);
+    private final RetryBudget budget = new RetryBudget(nanos::get);
+
     @Test
     void retriesStayNearTwentyPercentOfTrafficPlusTheReserve() {
-        RetryBudget budget = new RetryBudget();
         int retries = 0;
         for (int i = 0; i < 1000; i++) {
             budget.onRequest("users");
@@ -19,10 +23,33 @@ class RetryBudgetTest {
         }
         // 1000 requests earn 200 retries, on top of the reserve of 10 (minus rounding of the last fraction)
         assertEquals(209, retries, 1);
-        assertEquals(10, countRetries(budget, "inference-without-traffic"), "a quiet upstream keeps its reserve");
+        assertEquals(10, countRetries("inference-without-traffic"), "a quiet upstream keeps its reserve");
     }
 
-    private static int countRetries(RetryBudget budget, String upstream) {
+    @Test
+    void aBusyUpstreamSavesTwentyPercentOfALastSecondForAnInstanceThatDiesAtOnce() {
+        for (int i = 0; i < 1000; i++) {
+            budget.onRequest("inference");
+        }
+        nanos.addAndGet(1_000_000_000L);
+        for (int i = 0; i < 100; i++) {
+            budget.onRequest("inference");
+        }
+        // 1100 requests earned 220, of which a reserve and 20% of the last second's 1000 can be held
+        assertEquals(210, countRetries("inference"));
+    }
+
+    @Test
+    void whatWasSavedShrinksBackToTheReserveWhenTrafficStops() {
+        for (int i = 0; i < 1000; i++) {
+            budget.onRequest("inference");
+        }
+        nanos.addAndGet(5_000_000_000L);
+        budget.onRequest("inference");
+        assertEquals(10, countRetries("inference"));
+    }
+
+    private int countRetries(String upstream) {
         int retries = 0;
         while (budget.tryRetry(upstream)) {
             retries++;

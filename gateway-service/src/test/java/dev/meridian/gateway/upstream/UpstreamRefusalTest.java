@@ -4,7 +4,6 @@ import dev.meridian.gateway.config.GatewayConfig;
 import dev.meridian.gateway.pipeline.Refusal;
 import dev.meridian.gateway.pipeline.RouteTable;
 import io.smallrye.stork.api.NoServiceInstanceFoundException;
-import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
@@ -19,17 +18,17 @@ class UpstreamRefusalTest {
 
     private static final RouteTable.Route ROUTE = new RouteTable.Route("models", "/v1/models", false, List.of(),
             "inference", GatewayConfig.Auth.AUTHENTICATED, Duration.ofMillis(1500), true, Optional.empty(),
-            Optional.empty(), 2, false, true);
+            Optional.empty(), 2, false, false, true);
 
     private static String answer(Throwable failure) {
-        Refusal refusal = UpstreamProxy.refusal(failure, ROUTE, 5);
+        Refusal refusal = UpstreamProxy.refusal(failure, ROUTE);
         return refusal.status + " " + refusal.slug + " retry-after=" + refusal.retryAfter + ": " + refusal.getMessage();
     }
 
     @Test
-    void anOpenBreakerPausesClientsForItsOwnDelay() {
-        assertEquals("503 upstream-circuit-open retry-after=5: inference is failing; requests are paused for a few "
-                + "seconds", answer(new CircuitBreakerOpenException("open")));
+    void noInstanceInRotationPausesClientsUntilTheFirstReturns() {
+        assertEquals("503 upstream-circuit-open retry-after=5: every instance of inference is failing or not ready; "
+                + "retry in 5 s", answer(new UpstreamProxy.NoInstanceInRotation(5)));
     }
 
     @Test
