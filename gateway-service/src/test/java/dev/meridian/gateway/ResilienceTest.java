@@ -38,7 +38,7 @@ class ResilienceTest {
     URL gateway;
 
     @Test
-    void anUpstreamWithNoInstanceLeftIsRefusedAtOnceUntilItsInstanceReturns() {
+    void anUpstreamWithNoInstanceLeftIsRefusedAtOnceUntilItsInstanceReturns() throws Exception {
         EchoUpstreamResource.brokenHealed = false;
         // POSTs are sent once, so each failure is one upstream call whose own 503 reaches the client
         for (int i = 0; i < 3; i++) {
@@ -49,6 +49,13 @@ class ResilienceTest {
                 .header("Retry-After", "2")
                 .body("type", containsString("upstream-circuit-open"));
         assertEquals(calls, EchoUpstreamResource.brokenCalls.get(), "an ejected instance still got the request");
+        // over HTTP/2, with a body the gateway buffered to be able to repeat it, the refusal is answered too
+        HttpResponse<String> buffered = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        gateway.toURI().resolve("broken")).header("Idempotency-Key", "k1").timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, buffered.version());
+        assertEquals(503, buffered.statusCode());
+        assertTrue(buffered.body().contains("upstream-circuit-open"), buffered.body());
         given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").then()
                 .body("upstreams.find { it.name == 'broken' }.breaker", equalTo("open"));
         given().get("/q/metrics").then().body(containsString("meridian_gateway_upstream_breaker{upstream=\"broken\"} 2.0"));
@@ -111,7 +118,8 @@ class ResilienceTest {
         Map<Integer, Integer> repeatable = new ConcurrentHashMap<>();
         Map<Integer, Integer> once = new ConcurrentHashMap<>();
         ExecutorService clients = Executors.newFixedThreadPool(8);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(clients).build();
+        // HTTP/2 (h2c) as the JDK's client speaks it by default: the requests of one client share a connection
+        HttpClient http = HttpClient.newBuilder().executor(clients).build();
         try {
             AtomicBoolean stop = new AtomicBoolean();
             List<Future<?>> drivers = new ArrayList<>();

@@ -124,12 +124,12 @@ public class CachingProxy {
     }
 
     /** This request's own upstream answer: from the stored entry, or relayed as it streams when it was not stored. */
-    private static void answerMiss(RoutingContext ctx, Outcome outcome) {
+    private void answerMiss(RoutingContext ctx, Outcome outcome) {
         if (outcome.entry != null) {
             serve(ctx, outcome.entry, "MISS");
         } else {
             ctx.response().putHeader(X_CACHE, "MISS");
-            UpstreamProxy.relay(outcome.passThrough, ctx.response());
+            proxy.relay(outcome.passThrough, ctx.response());
         }
     }
 

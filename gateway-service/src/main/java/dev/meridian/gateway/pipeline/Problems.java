@@ -26,8 +26,11 @@ public final class Problems {
     /** Answers the client with {@code failure}, a refusal; any other failure is the gateway's own (500). */
     public static void refuse(RoutingContext ctx, Throwable failure) {
         Refusal refusal = failure instanceof Refusal r ? r : INTERNAL;
-        // a request the gateway paused (to authenticate first) is drained, so its connection stays usable
-        ctx.request().resume();
+        // a request the gateway paused (to authenticate first) is drained, so its connection stays usable; one whose
+        // body was read (buffered to be repeatable) has nothing left, and HTTP/2 refuses to resume it
+        if (!ctx.request().isEnded()) {
+            ctx.request().resume();
+        }
         if (ctx.response().ended() || ctx.response().headWritten()) {
             ctx.response().reset();
             return;

@@ -11,6 +11,7 @@ import io.smallrye.stork.api.NoServiceInstanceFoundException;
 import io.smallrye.stork.api.Service;
 import io.smallrye.stork.api.ServiceInstance;
 import io.vertx.core.MultiMap;
+import io.vertx.core.VertxException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -25,6 +26,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.util.HashSet;
 import java.util.List;
@@ -163,9 +165,17 @@ public class UpstreamProxy {
                 });
     }
 
-    /** Worth repeating: the upstream said it could not serve, or could not be reached. A timeout is not retried. */
+    /**
+     * Worth repeating: the upstream said it could not serve, or its connection failed (refused, closed, reset). A
+     * timeout is not retried: the upstream may still be working on it.
+     */
     private static boolean retryable(Throwable e) {
-        return e instanceof UpstreamFailed || e instanceof ConnectException || e instanceof HttpClosedException;
+        return !timedOut(e) && (e instanceof UpstreamFailed || e instanceof AnswerCut || e instanceof IOException
+                || e instanceof HttpClosedException || e instanceof VertxException);
+    }
+
+    private static boolean timedOut(Throwable e) {
+        return e instanceof TimeoutException || e.getMessage() != null && e.getMessage().contains("timeout");
     }
 
     /** @param mayTryAnother an unreachable instance is replaced by another once (nothing was sent) */
@@ -223,6 +233,19 @@ public class UpstreamProxy {
                                         if (failed) {
                                             health.failed(healthKey(route, instance));
                                             em.fail(new UpstreamFailed(response));
+                                        } else if (payload.replayable() && readWhole(response)) {
+                                            // the answer counts once it is all here: cut midway (the instance
+                                            // died), the request can still go to another one
+                                            response.body().onComplete(body -> {
+                                                if (body.succeeded()) {
+                                                    health.succeeded(healthKey(route, instance));
+                                                    em.complete(response);
+                                                } else {
+                                                    health.failed(healthKey(route, instance));
+                                                    em.fail(new AnswerCut(body.cause()));
+                                                }
+                                            });
+                                            response.resume();
                                         } else {
                                             health.succeeded(healthKey(route, instance));
                                             em.complete(response);
@@ -232,6 +255,19 @@ public class UpstreamProxy {
                 .onFailure(Unreachable.class).recoverWithUni(e -> mayTryAnother
                         ? attempt(exchange, headers, payload, false, tried)
                         : Uni.createFrom().failure(e.getCause()));
+    }
+
+    /** The upstream's answer stopped before its end (its connection closed or reset). */
+    private static final class AnswerCut extends RuntimeException {
+        AnswerCut(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    /** An answer small enough to be read whole before it is relayed (its length is known and within the limit). */
+    private boolean readWhole(HttpClientResponse response) {
+        String length = response.getHeader("Content-Length");
+        return length != null && parsesAtMost(length, replayableBodyLimit);
     }
 
     /** Connecting failed: nothing reached the upstream. */
@@ -280,7 +316,7 @@ public class UpstreamProxy {
                     + route.upstream() + " is failing or not ready; retry in " + none.retryAfterSeconds + " s",
                     none.retryAfterSeconds);
         }
-        if (e instanceof TimeoutException || e.getMessage() != null && e.getMessage().contains("timeout")) {
+        if (timedOut(e)) {
             return new Refusal(504, "upstream-timeout", "Gateway Timeout",
                     route.upstream() + " did not answer within " + route.timeout().toMillis() + " ms", 0);
         }
@@ -314,15 +350,30 @@ public class UpstreamProxy {
         return out;
     }
 
-    /** Status, end-to-end headers (the upstream's replace the gateway's defaults) and the streamed body. */
-    public static void relay(HttpClientResponse upstream, HttpServerResponse response) {
+    /**
+     * Status, end-to-end headers (the upstream's replace the gateway's defaults) and the body: read whole when it is
+     * small, else streamed. An answer cut midway resets the client's request (HTTP/1.1: its connection) rather than
+     * ending it as if complete, or leaving it waiting.
+     */
+    public void relay(HttpClientResponse upstream, HttpServerResponse response) {
         response.setStatusCode(upstream.statusCode());
         response.setStatusMessage(upstream.statusMessage());
         copyEndToEndHeaders(upstream.headers(), response.headers());
+        if (readWhole(upstream)) {
+            upstream.body().onComplete(body -> {
+                if (body.succeeded()) {
+                    response.end(body.result());
+                } else {
+                    response.reset();
+                }
+            });
+            upstream.resume();
+            return;
+        }
         if (upstream.headers().get("Content-Length") == null) {
             response.setChunked(true);
         }
-        upstream.pipeTo(response);
+        upstream.pipe().endOnFailure(false).to(response).onFailure(e -> response.reset());
     }
 
     public static void copyEndToEndHeaders(MultiMap from, MultiMap to) {

@@ -10,8 +10,8 @@ import java.util.Map;
  * Kafka.
  */
 record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, int kafkaPort, int kafkaControllerPort,
-                       int gatewayPort, int userPort, int inferencePort, int inferenceInstances, int zipkinPort,
-                       boolean zipkin) {
+                       int gatewayPort, int userPort, int userInstances, int inferencePort, int inferenceInstances,
+                       int zipkinPort, boolean zipkin) {
 
     static final String USAGE = """
             flags (or environment variables):
@@ -21,15 +21,17 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
               --kafka-controller-port=N   MERIDIAN_KAFKA_CONTROLLER_PORT   (19093)
               --gateway-port=N            MERIDIAN_GATEWAY_PORT            (8080)
               --user-port=N               MERIDIAN_USER_PORT               (8081)
+              --user-instances=N          MERIDIAN_USER_INSTANCES          (1; instance i > 0 listens on user-port + 9 + i)
               --inference-port=N          MERIDIAN_INFERENCE_PORT          (8082)
               --inference-instances=N     MERIDIAN_INFERENCE_INSTANCES     (1; instance i listens on inference-port + i)
               --zipkin-port=N             MERIDIAN_ZIPKIN_PORT             (19411)
               --no-zipkin                 run without the Zipkin server (services then export no traces)""";
 
     private static final List<String> FLAGS = List.of("pg-port", "redis-port", "kafka-port", "kafka-controller-port",
-            "gateway-port", "user-port", "inference-port", "inference-instances", "zipkin-port");
+            "gateway-port", "user-port", "user-instances", "inference-port", "inference-instances", "zipkin-port");
     private static final String NO_ZIPKIN = "--no-zipkin";
-    private static final int MAX_INFERENCE_INSTANCES = 8;
+    /** Inference instances take inference-port + 0..7 and user instances user-port + 10..16: they never meet. */
+    private static final int MAX_INSTANCES = 8;
 
     static LauncherOptions parse(Path home, Path platformDir, List<String> args, Map<String, String> env) {
         for (String arg : args) {
@@ -44,26 +46,27 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
                 port("kafka-controller-port", 19093, args, env),
                 port("gateway-port", 8080, args, env),
                 port("user-port", 8081, args, env),
+                instances("user-instances", args, env),
                 port("inference-port", 8082, args, env),
-                instances(args, env),
+                instances("inference-instances", args, env),
                 port("zipkin-port", 19411, args, env),
                 !args.contains(NO_ZIPKIN));
     }
 
-    private static int instances(List<String> args, Map<String, String> env) {
-        String value = value("inference-instances", args, env);
+    private static int instances(String flag, List<String> args, Map<String, String> env) {
+        String value = value(flag, args, env);
         if (value == null || value.isBlank()) {
             return 1;
         }
         try {
             int instances = Integer.parseInt(value.trim());
-            if (instances < 1 || instances > MAX_INFERENCE_INSTANCES) {
+            if (instances < 1 || instances > MAX_INSTANCES) {
                 throw new NumberFormatException();
             }
             return instances;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--inference-instances / MERIDIAN_INFERENCE_INSTANCES must be 1-"
-                    + MAX_INFERENCE_INSTANCES + ", got '" + value + "'");
+            throw new IllegalArgumentException("--" + flag + " / MERIDIAN_" + flag.replace('-', '_').toUpperCase()
+                    + " must be 1-" + MAX_INSTANCES + ", got '" + value + "'");
         }
     }
 
@@ -72,6 +75,12 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
         return args.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
                 .reduce((first, last) -> last)
                 .orElse(env.get("MERIDIAN_" + flag.replace('-', '_').toUpperCase()));
+    }
+
+    /** Ports of the user-service instances: user-port, then user-port + 10, + 11, ... */
+    List<Integer> userPorts() {
+        return java.util.stream.IntStream.range(0, userInstances).mapToObj(i -> i == 0 ? userPort : userPort + 9 + i)
+                .toList();
     }
 
     /** Ports of the inference-service instances: inference-port, inference-port + 1, ... */

@@ -96,7 +96,9 @@ public final class PlatformLauncher {
         Ports.requireFree(options.kafkaPort(), "Kafka");
         Ports.requireFree(options.kafkaControllerPort(), "the Kafka controller");
         Ports.requireFree(options.gatewayPort(), "gateway-service");
-        Ports.requireFree(options.userPort(), "user-service");
+        for (int port : options.userPorts()) {
+            Ports.requireFree(port, "user-service");
+        }
         for (int port : options.inferencePorts()) {
             Ports.requireFree(port, "inference-service");
         }
@@ -135,7 +137,8 @@ public final class PlatformLauncher {
         }
         Map<String, String> gatewayEnv = new HashMap<>(common);
         String users = "http://127.0.0.1:" + options.userPort();
-        gatewayEnv.put("QUARKUS_STORK_USERS_SERVICE_DISCOVERY_ADDRESS_LIST", "127.0.0.1:" + options.userPort());
+        gatewayEnv.put("QUARKUS_STORK_USERS_SERVICE_DISCOVERY_ADDRESS_LIST", String.join(",",
+                options.userPorts().stream().map(port -> "127.0.0.1:" + port).toList()));
         gatewayEnv.put("QUARKUS_STORK_INFERENCE_SERVICE_DISCOVERY_ADDRESS_LIST", String.join(",",
                 options.inferencePorts().stream().map(port -> "127.0.0.1:" + port).toList()));
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_JWKS_URL", users + "/.well-known/jwks.json");
@@ -145,7 +148,13 @@ public final class PlatformLauncher {
         if (System.getenv(USER_MASTER_KEY_ENV) == null) {
             userEnv.put(USER_MASTER_KEY_ENV, secret("users-master-key"));
         }
-        services.add(service("user-service", "user-service", options.userPort(), userEnv, USER_DB));
+        // more instances share the HTTP traffic and one database: signing keys are created once (an advisory lock) and
+        // reloaded by each; the JWKS and API-key exchange URLs name the first instance
+        List<Integer> userPorts = options.userPorts();
+        for (int i = 0; i < userPorts.size(); i++) {
+            services.add(service(i == 0 ? "user-service" : "user-service-" + (i + 1), "user-service",
+                    userPorts.get(i), userEnv, USER_DB));
+        }
         Map<String, String> inferenceEnv = new HashMap<>(common);
         inferenceEnv.put("MERIDIAN_INFERENCE_JWKS_URL", users + "/.well-known/jwks.json");
         // more instances share the HTTP traffic (the gateway balances) and the job topic (one consumer group)

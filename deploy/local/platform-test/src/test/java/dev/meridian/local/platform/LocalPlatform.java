@@ -25,7 +25,7 @@ final class LocalPlatform {
     static final Path REPO = Path.of("../../..").toAbsolutePath().normalize();
 
     /** PostgreSQL, Redis, Kafka, its controller, gateway, user-service, inference-service, Zipkin. */
-    final int[] ports = withInferencePair(Ports.free(8));
+    final int[] ports = withSecondInstances(Ports.free(8));
     final Path dir;
 
     LocalPlatform(Path dir) {
@@ -36,10 +36,14 @@ final class LocalPlatform {
         return ports[4];
     }
 
-    /** ports[6] and ports[6] + 1 both free: room for a second inference-service instance. */
-    private static int[] withInferencePair(int[] ports) {
+    /** Room for a second instance of each service: inference on ports[6] + 1, user on ports[5] + 10. */
+    private static int[] withSecondInstances(int[] ports) {
         while (Arrays.stream(ports).anyMatch(p -> p == ports[6] + 1) || !bindable(ports[6] + 1)) {
             ports[6] = Ports.free(1)[0];
+        }
+        while (Arrays.stream(ports).anyMatch(p -> p == ports[5] + 10) || ports[5] + 10 == ports[6] + 1
+                || !bindable(ports[5] + 10)) {
+            ports[5] = Ports.free(1)[0];
         }
         return ports;
     }

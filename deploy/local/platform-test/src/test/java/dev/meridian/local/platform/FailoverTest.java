@@ -1,0 +1,159 @@
+package dev.meridian.local.platform;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static dev.meridian.local.platform.LocalPlatform.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two instances of user-service and of inference-service behind the gateway, one of each killed with SIGKILL under
+ * steady load from several users: the gateway moves the requests the dead instances held, and every later one, to
+ * the survivors.
+ */
+class FailoverTest {
+
+    private static final int USERS = 6;
+    /** Per user: two clients at about 8 requests a second each, inside the free tier's 20/s. */
+    private static final int CLIENTS_PER_USER = 2;
+    private static final long PACE_MILLIS = 125;
+
+    @TempDir
+    Path platformDir;
+    private LocalPlatform platform;
+
+    private record Outcome(long atMillis, String path, int status, String body) {
+    }
+
+    @AfterEach
+    void alwaysDown() throws Exception {
+        platform.run("down");
+    }
+
+    @Test
+    void oneOfTwoInstancesOfEachServiceKilledUnderSteadyLoadCostsAlmostNoRequest() throws Exception {
+        platform = new LocalPlatform(platformDir);
+        int[] ports = platform.ports;
+        LocalPlatform.Result up = platform.run("up", "--detach", "--no-build", "--inference-instances=2",
+                "--user-instances=2");
+        assertEquals(0, up.exitCode(), up.output());
+        Map<String, Long> pids = new HashMap<>();
+        for (String line : Files.readAllLines(platformDir.resolve("run/components.tsv"))) {
+            String[] fields = line.split("\t");
+            pids.put(fields[0], Long.parseLong(fields[4]));
+        }
+        assertTrue(pids.containsKey("user-service-2") && pids.containsKey("inference-service-2"), pids.toString());
+
+        // accounts made at user-service itself: the gateway limits sign-ups per client IP
+        List<String> tokens = new ArrayList<>();
+        for (int u = 0; u < USERS; u++) {
+            String credentials = "\"email\":\"steady-" + u + "@example.com\",\"password\":\"a long enough password\"";
+            assertEquals(201, post(ports[5], "/v1/users", "{" + credentials + ",\"displayName\":\"Steady\"}")
+                    .statusCode());
+            HttpResponse<String> login = post(ports[5], "/v1/auth/token", "{" + credentials + "}");
+            assertEquals(200, login.statusCode(), login.body());
+            tokens.add(login.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1"));
+        }
+
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        long start = System.nanoTime();
+        ExecutorService clients = Executors.newFixedThreadPool(USERS * CLIENTS_PER_USER);
+        List<Future<?>> running = new ArrayList<>();
+        for (int c = 0; c < USERS * CLIENTS_PER_USER; c++) {
+            String token = tokens.get(c % USERS);
+            int client = c;
+            running.add(clients.submit(() -> {
+                for (int n = 0; !stop.get(); n++) {
+                    long sent = System.nanoTime();
+                    boolean embed = n % 2 == 0;
+                    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4]
+                                    + (embed ? "/v1/embeddings" : "/v1/users/me")))
+                            .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(20));
+                    if (embed) {
+                        request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"all-minilm-l6-v2\",\"input\":\"steady " + client + " " + n + "\"}"));
+                    }
+                    long at = (sent - start) / 1_000_000;
+                    String path = embed ? "embeddings" : "users/me";
+                    try {
+                        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                        outcomes.add(new Outcome(at, path, response.statusCode(),
+                                response.statusCode() == 200 ? "" : response.body()));
+                    } catch (java.io.IOException e) {
+                        // no answer at all (timeout, reset): as much a failure as a 5xx
+                        outcomes.add(new Outcome(at, path, -1, e.toString()));
+                    }
+                    long left = PACE_MILLIS - (System.nanoTime() - sent) / 1_000_000;
+                    if (left > 0) {
+                        TimeUnit.MILLISECONDS.sleep(left); // pacing the load, not waiting for anything
+                    }
+                }
+                return null;
+            }));
+        }
+        try {
+            awaitOutcomes(outcomes, 150);
+            long inferenceKilledAt = killAndNote(pids.get("inference-service-2"), start);
+            awaitOutcomes(outcomes, outcomes.size() + 300);
+            long userKilledAt = killAndNote(pids.get("user-service-2"), start);
+            awaitOutcomes(outcomes, outcomes.size() + 300);
+            stop.set(true);
+            for (Future<?> client : running) {
+                client.get(60, TimeUnit.SECONDS);
+            }
+
+            List<Outcome> failed = outcomes.stream().filter(o -> o.status() != 200).toList();
+            long embeddings = outcomes.stream().filter(o -> o.path().equals("embeddings")).count();
+            System.out.printf("failover: %d requests (%d embeddings), %d failed; inference-service-2 killed at %d ms,"
+                    + " user-service-2 at %d ms; failures: %s%n", outcomes.size(), embeddings, failed.size(),
+                    inferenceKilledAt, userKilledAt, failed);
+            assertTrue(failed.size() * 1000 < outcomes.size(), failed.size() + " of " + outcomes.size()
+                    + " requests failed: " + failed);
+            for (Outcome outcome : failed) {
+                boolean justAfterAKill = outcome.atMillis() >= inferenceKilledAt && outcome.atMillis() < inferenceKilledAt + 1000
+                        || outcome.atMillis() >= userKilledAt && outcome.atMillis() < userKilledAt + 1000;
+                assertTrue(justAfterAKill, "a request failed more than a second after a kill: " + outcome);
+            }
+        } finally {
+            stop.set(true);
+            clients.shutdownNow();
+        }
+    }
+
+    private static long killAndNote(long pid, long start) {
+        long at = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly(), "could not kill " + pid);
+        return at;
+    }
+
+    /** Until the load has produced {@code count} answers (a steady load: at most a minute). */
+    private static void awaitOutcomes(ConcurrentLinkedQueue<Outcome> outcomes, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (outcomes.size() < count && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(20); // poll interval
+        }
+        assertTrue(outcomes.size() >= count, "the load stalled at " + outcomes.size() + " answers");
+    }
+}
