@@ -2,6 +2,7 @@ package dev.meridian.gateway;
 
 import dev.meridian.gateway.config.GatewayConfig;
 import dev.meridian.gateway.ratelimit.RateLimiter;
+import dev.meridian.gateway.redis.RedisHealth;
 import dev.meridian.gateway.redis.RedisPipeline;
 import dev.meridian.local.infra.LocalRedis;
 import dev.meridian.local.testing.InjectLocalServer;
@@ -25,11 +26,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -53,7 +54,10 @@ class RateLimitTest {
     GatewayConfig config;
 
     @Inject
-    RedisPipeline pipeline;
+    io.vertx.redis.client.Redis vertxRedis;
+
+    @Inject
+    RedisHealth health;
 
     @InjectLocalServer
     LocalRedis localRedis;
@@ -158,45 +162,56 @@ class RateLimitTest {
         assertTrue(allowed >= 100 && allowed <= 100 + 10 * elapsed + 1, allowed + " allowed in " + elapsed + " s");
     }
 
-    /** Two limiter instances (two gateways) sharing Redis, driven at 10x the limit, admit at most 1% over it. */
+    /**
+     * Two gateways' limiters, each with its own Redis connections, sharing Redis: 200 calls in flight each, at more
+     * than 10x the limit, admit at most 1% over it.
+     */
     @Test
-    void twoInstancesSharingRedisStayWithinTheLimit() throws Exception {
-        RateLimiter gatewayA = new RateLimiter(reactiveRedis, pipeline, config);
-        RateLimiter gatewayB = new RateLimiter(reactiveRedis, pipeline, config);
-        RateLimiter.Policy policy = gatewayA.policy("accuracy");
+    void twoInstancesSharingRedisWithTwoHundredCallsInFlightEachStayWithinTheLimit() throws Exception {
+        List<RateLimiter> gateways = List.of(new RateLimiter(reactiveRedis, new RedisPipeline(vertxRedis, health, config),
+                config), new RateLimiter(reactiveRedis, new RedisPipeline(vertxRedis, health, config), config));
+        RateLimiter.Policy policy = gateways.get(0).policy("accuracy");
         String subject = "user:" + UUID.randomUUID();
-        Duration run = Duration.ofSeconds(2);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            long start = System.nanoTime();
-            List<Callable<int[]>> drivers = new ArrayList<>();
-            for (RateLimiter gateway : List.of(gatewayA, gatewayB)) {
-                drivers.add(() -> {
-                    int admitted = 0;
-                    int attempts = 0;
-                    while (System.nanoTime() - start < run.toNanos()) {
-                        attempts++;
-                        if (gateway.acquire(policy, subject, null).await().atMost(Duration.ofSeconds(5)).allowed()) {
-                            admitted++;
-                        }
+        long runNanos = Duration.ofSeconds(2).toNanos();
+        AtomicInteger admitted = new AtomicInteger();
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicInteger failures = new AtomicInteger();
+        long start = System.nanoTime();
+        List<Thread> drivers = new ArrayList<>();
+        for (RateLimiter gateway : gateways) {
+            Semaphore inFlight = new Semaphore(200);
+            Thread driver = new Thread(() -> {
+                try {
+                    while (System.nanoTime() - start < runNanos) {
+                        inFlight.acquire();
+                        attempts.incrementAndGet();
+                        gateway.acquire(policy, subject, null).subscribe().with(decision -> {
+                            if (decision.allowed()) {
+                                admitted.incrementAndGet();
+                            }
+                            inFlight.release();
+                        }, e -> {
+                            failures.incrementAndGet();
+                            inFlight.release();
+                        });
                     }
-                    return new int[] {admitted, attempts};
-                });
-            }
-            int admitted = 0;
-            int attempts = 0;
-            for (Future<int[]> result : pool.invokeAll(drivers)) {
-                admitted += result.get()[0];
-                attempts += result.get()[1];
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double ceiling = 50 + 50 * seconds;
-            assertTrue(attempts >= 10 * ceiling, "drove only " + attempts + " attempts, not 10x the limit");
-            assertTrue(admitted <= ceiling * 1.01, admitted + " admitted, limit allows " + ceiling);
-            assertTrue(admitted >= 50 + 50 * (seconds - 0.5), "limiter admitted too few: " + admitted);
-        } finally {
-            pool.shutdownNow();
+                    inFlight.acquire(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            driver.start();
+            drivers.add(driver);
         }
+        for (Thread driver : drivers) {
+            driver.join(Duration.ofSeconds(30).toMillis());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double ceiling = 50 + 50 * seconds;
+        assertEquals(0, failures.get(), "limiter calls failed");
+        assertTrue(attempts.get() >= 10 * ceiling, "drove only " + attempts + " attempts, not 10x the limit");
+        assertTrue(admitted.get() <= ceiling * 1.01, admitted + " admitted, limit allows " + ceiling);
+        assertTrue(admitted.get() >= 50 + 50 * (seconds - 0.5), "limiter admitted too few: " + admitted);
     }
 
     /**
