@@ -30,8 +30,9 @@ import java.util.List;
 
 /**
  * Verifies access tokens at the edge: RS256 only, a key from user-service's JWKS, issuer, audience, expiry with
- * leeway, then the Redis deny-list. When Redis is unhealthy (see {@link RedisPipeline}) the caller decides: the token's signature and expiry still hold and the request goes on (fail-open, logged), so a Redis
- * outage never stops traffic, or the token is refused as unverifiable (fail-closed, what admin routes choose).
+ * leeway, then the Redis deny-list. When Redis is unhealthy (see {@link RedisPipeline}) the caller decides: the
+ * token's signature and expiry still hold and the request goes on (fail-open, logged), so a Redis outage never stops
+ * traffic, or the token is refused as unverifiable (fail-closed, what admin routes choose).
  */
 @Singleton
 public class EdgeTokenVerifier {

@@ -36,8 +36,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Forwards a request to its route's upstream over pooled keep-alive connections, streaming both bodies. Hop-by-hop
- * headers are dropped both ways; X-Forwarded-For/Proto/Host and Forwarded are set.
+ * Forwards a request to its route's upstream over pooled keep-alive connections, streaming both bodies (small ones of
+ * known length are read whole). Hop-by-hop headers are dropped both ways; X-Forwarded-For/Proto/Host and Forwarded
+ * are set.
  * <p>
  * Instances come from Stork (least response time) minus those {@link InstanceHealth} holds out of rotation; with none
  * left the upstream is refused at once (503, as an open circuit breaker would). When a connection cannot be opened
