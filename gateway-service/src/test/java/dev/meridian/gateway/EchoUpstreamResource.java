@@ -29,6 +29,11 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
     /** user-service unreachable, as far as the JWKS goes. */
     static volatile boolean jwksDown;
     static volatile int exchanges;
+    /** What /v1/stream/flood offers a client, and how much of it its connection has taken so far. */
+    static final long FLOOD_BYTES = 256L * 1024 * 1024;
+    static final java.util.concurrent.atomic.AtomicLong floodWritten = new java.util.concurrent.atomic.AtomicLong();
+    /** How long the token endpoint takes to refuse an unknown API key. */
+    static volatile long exchangeDelayMillis;
     /** /flaky answers 503 to every other request. */
     static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
     /** /broken answers 503 until healed. */
@@ -80,6 +85,10 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
             int port = Ports.free();
             vertx = Vertx.vertx();
             HttpServer server = vertx.createHttpServer().webSocketHandler(ws -> {
+                if (ws.path().equals("/v1/stream/flood")) {
+                    flood(ws);
+                    return;
+                }
                 // first frame: who the gateway said the caller is; then every text frame echoed back
                 ws.writeTextMessage("user:" + ws.headers().get("X-User-Id"));
                 ws.textMessageHandler(text -> ws.writeTextMessage("echo:" + text));
@@ -119,8 +128,9 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                         }
                         exchanges++;
                         if (!API_KEY.equals(grant.getString("api_key"))) {
-                            request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-                                    .end("{\"error\":\"invalid_grant\"}");
+                            // user-service looks the key up (a database transaction) before it can say no
+                            vertx.setTimer(Math.max(1, exchangeDelayMillis), id -> request.response().setStatusCode(400)
+                                    .putHeader("Content-Type", "application/json").end("{\"error\":\"invalid_grant\"}"));
                             return;
                         }
                         String jwt = TestTokens.sign(TestTokens.claims(API_KEY_USER).claim("akid", API_KEY_ID));
@@ -207,12 +217,12 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                     Map.entry("meridian.gateway.routes.steady.path", "/v1/steady"),
                     Map.entry("meridian.gateway.routes.steady.upstream", "steady"),
                     Map.entry("meridian.gateway.routes.steady.auth", "public"),
-                    Map.entry("meridian.gateway.routes.steady.rate-limited", "false"),
+                    Map.entry("meridian.gateway.routes.steady.rate-limit-policy", "bulk"),
                     Map.entry("meridian.gateway.routes.steady.repeatable", "true"),
                     Map.entry("meridian.gateway.routes.steady-once.path", "/v1/steady-once"),
                     Map.entry("meridian.gateway.routes.steady-once.upstream", "steady-once"),
                     Map.entry("meridian.gateway.routes.steady-once.auth", "public"),
-                    Map.entry("meridian.gateway.routes.steady-once.rate-limited", "false"),
+                    Map.entry("meridian.gateway.routes.steady-once.rate-limit-policy", "bulk"),
                     Map.entry("quarkus.stork.steady.service-discovery.type", "static"),
                     Map.entry("quarkus.stork.steady.service-discovery.address-list",
                             "127.0.0.1:" + killablePort + ",127.0.0.1:" + port),
@@ -241,10 +251,12 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
                     Map.entry("meridian.gateway.routes.cached.upstream", "cached"),
                     Map.entry("meridian.gateway.routes.cached.auth", "public"),
                     Map.entry("meridian.gateway.routes.cached.cache", "true"),
-                    Map.entry("meridian.gateway.routes.cached.rate-limited", "false"),
+                    Map.entry("meridian.gateway.routes.cached.cache-query", "cc,vary,etag,delay,n"),
+                    Map.entry("meridian.gateway.routes.cached.rate-limit-policy", "bulk"),
                     Map.entry("meridian.gateway.routes.private-cached.path", "/v1/private-cached"),
                     Map.entry("meridian.gateway.routes.private-cached.upstream", "cached"),
-                    Map.entry("meridian.gateway.routes.private-cached.cache", "true"));
+                    Map.entry("meridian.gateway.routes.private-cached.cache", "true"),
+                    Map.entry("meridian.gateway.routes.private-cached.cache-query", "cc,vary,etag,delay"));
         } catch (Exception e) {
             throw new IllegalStateException("could not start the echo upstream", e);
         }
@@ -281,6 +293,24 @@ public class EchoUpstreamResource implements QuarkusTestResourceLifecycleManager
         } else {
             response.end(body);
         }
+    }
+
+    /**
+     * Sends {@link #FLOOD_BYTES} in 256 KiB messages as fast as the connection takes them (it waits while its write
+     * queue is full), counting in {@link #floodWritten} what the connection accepted.
+     */
+    private static void flood(io.vertx.core.http.ServerWebSocket ws) {
+        io.vertx.core.buffer.Buffer chunk = io.vertx.core.buffer.Buffer.buffer(new byte[256 * 1024]);
+        long[] queued = {0};
+        Runnable[] pump = new Runnable[1];
+        pump[0] = () -> {
+            while (!ws.writeQueueFull() && queued[0] < FLOOD_BYTES && !ws.isClosed()) {
+                queued[0] += chunk.length();
+                ws.writeBinaryMessage(chunk).onSuccess(v -> floodWritten.addAndGet(chunk.length()));
+            }
+        };
+        ws.drainHandler(v -> pump[0].run());
+        pump[0].run();
     }
 
     /** Starts the killable instance: it answers every request after 20 ms, as a service doing some work would. */

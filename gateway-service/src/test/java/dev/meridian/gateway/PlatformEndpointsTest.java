@@ -12,11 +12,11 @@ import static org.hamcrest.Matchers.hasItems;
 class PlatformEndpointsTest {
 
     @Test
-    void readinessCoversRedis() {
+    void readinessCoversTheStateRedis() {
         given().when().get("/q/health/ready")
                 .then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItems("Redis connection health check"));
+                .body("checks.name", hasItems("Redis (state)"));
     }
 
     @Test

@@ -7,7 +7,9 @@ import dev.meridian.gateway.pipeline.Exchange;
 import dev.meridian.gateway.pipeline.Refusal;
 import dev.meridian.gateway.pipeline.RouteTable;
 import dev.meridian.gateway.pipeline.Step;
+import dev.meridian.gateway.ratelimit.RateLimitGuard;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import jakarta.inject.Singleton;
 
@@ -23,11 +25,14 @@ public class AuthenticationStep implements Step {
 
     private final EdgeTokenVerifier verifier;
     private final ApiKeyTokenCache apiKeys;
+    private final RateLimitGuard limits;
     private final GatewayConfig.FailureMode onRedisFailure;
 
-    public AuthenticationStep(EdgeTokenVerifier verifier, ApiKeyTokenCache apiKeys, GatewayConfig config) {
+    public AuthenticationStep(EdgeTokenVerifier verifier, ApiKeyTokenCache apiKeys, RateLimitGuard limits,
+                              GatewayConfig config) {
         this.verifier = verifier;
         this.apiKeys = apiKeys;
+        this.limits = limits;
         this.onRedisFailure = config.rateLimits().onRedisFailure();
     }
 
@@ -38,15 +43,20 @@ public class AuthenticationStep implements Step {
 
     @Override
     public Uni<Void> apply(Exchange exchange) {
-        return authenticate(exchange.route(), exchange.ctx().request().getHeader(HttpHeaders.AUTHORIZATION))
+        return authenticate(exchange.route(), exchange.ctx().request().getHeader(HttpHeaders.AUTHORIZATION),
+                exchange.clientIp(), exchange.ctx().response().headers())
                 .invoke(identity -> exchange.identity(identity)).replaceWithVoid();
     }
 
     /**
      * The caller's identity, or null for an anonymous caller of a public route. The deny-list is read here unless
      * the route's rate-limit step reads it ({@link RouteTable.Route#denyListInRateLimit}).
+     *
+     * @param clientIp        an API key that must be exchanged costs this address one request of its limit first
+     * @param responseHeaders where that limit's RateLimit headers go
      */
-    public Uni<Identity> authenticate(RouteTable.Route route, String authorization) {
+    public Uni<Identity> authenticate(RouteTable.Route route, String authorization, String clientIp,
+                                      MultiMap responseHeaders) {
         String token = bearer(authorization);
         if (token == null) {
             return route.auth() == GatewayConfig.Auth.PUBLIC ? Uni.createFrom().nullItem()
@@ -55,11 +65,7 @@ public class AuthenticationStep implements Step {
         }
         // API keys (what OpenAI SDKs send as their key) become access JWTs before anything else looks at them
         Uni<String> accessToken = token.startsWith(API_KEY_PREFIX)
-                ? apiKeys.accessToken(token)
-                        .onFailure(TokenExchangeClient.KeyRefused.class).transform(e -> new Refusal(401, "unauthorized",
-                                "Unauthorized", "the API key is invalid, expired or revoked", 0))
-                        .onFailure(f -> !(f instanceof Refusal)).transform(e -> new Refusal(503, "auth-unavailable",
-                                "Service Unavailable", "API keys cannot be checked right now; retry shortly", 5))
+                ? apiKeyToken(route, token, clientIp, responseHeaders)
                 : Uni.createFrom().item(token);
         // a route that fails closed when Redis cannot answer refuses a token it cannot check against the deny-list
         EdgeTokenVerifier.RevocationCheck revocation = route.denyListInRateLimit()
@@ -89,6 +95,33 @@ public class AuthenticationStep implements Step {
                     }
                 });
     }
+
+    /**
+     * The access token an API key stands for. A key exchanged recently costs nothing; one refused recently is refused
+     * again without asking; any other costs the client's address one request of its limit before user-service is
+     * asked, so a flood of invented keys is limited like any anonymous caller and never reaches the database.
+     */
+    private Uni<String> apiKeyToken(RouteTable.Route route, String apiKey, String clientIp, MultiMap responseHeaders) {
+        String known = apiKeys.cachedAccessToken(apiKey);
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        if (apiKeys.recentlyRefused(apiKey)) {
+            return Uni.createFrom().failure(KEY_REFUSED);
+        }
+        Uni<Void> addressLimit = !limits.enabled() ? Uni.createFrom().voidItem()
+                : limits.acquire(RateLimitGuard.ANONYMOUS, "ip:" + clientIp, null, route.onRedisFailure().orElse(null))
+                        .invoke(decision -> RateLimitGuard.enforce(decision, responseHeaders)).replaceWithVoid();
+        return addressLimit.flatMap(ignored -> apiKeys.accessToken(apiKey))
+                .onFailure(TokenExchangeClient.KeyRefused.class).transform(e -> KEY_REFUSED)
+                .onFailure(TokenExchangeClient.ExchangeBusy.class).transform(e -> new Refusal(503, "auth-busy",
+                        "Service Unavailable", "too many API keys are being checked right now; retry shortly", 1))
+                .onFailure(f -> !(f instanceof Refusal)).transform(e -> new Refusal(503, "auth-unavailable",
+                        "Service Unavailable", "API keys cannot be checked right now; retry shortly", 5));
+    }
+
+    private static final Refusal KEY_REFUSED = new Refusal(401, "unauthorized", "Unauthorized",
+            "the API key is invalid, expired or revoked", 0);
 
     private static String bearer(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -37,10 +37,13 @@ import java.util.List;
 @Singleton
 public class EdgeTokenVerifier {
 
-    /** The verified caller, and the access token to forward (the JWT an API key was exchanged for, if so). */
-    /** Who the token says the caller is; {@code issuedAt} and {@code apiKeyId} decide whether a revocation covers it. */
+    /**
+     * The verified caller and the access token to forward (the JWT an API key was exchanged for, if so);
+     * {@code issuedAt} and {@code apiKeyId} decide whether a revocation covers it, {@code expiresAt} (epoch seconds)
+     * when it stops being good.
+     */
     public record Identity(String userId, List<String> roles, String tier, String accessToken, long issuedAt,
-                           String apiKeyId) {
+                           String apiKeyId, long expiresAt) {
 
         /** The deny-list entries that can revoke this token: the user's, and its API key's if it came from one. */
         public List<String> revocationKeys() {
@@ -153,7 +156,7 @@ public class EdgeTokenVerifier {
         List<String> roles = claims.hasClaim("groups") ? claims.getStringListClaimValue("groups") : List.of();
         Identity identity = new Identity(claims.getSubject(), roles,
                 claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM), token, claims.getIssuedAt().getValue(),
-                claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM));
+                claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM), claims.getExpirationTime().getValue());
         return new Verified(identity, claims.getExpirationTime().getValueInMillis());
     }
 

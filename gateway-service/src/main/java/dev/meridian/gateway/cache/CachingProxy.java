@@ -16,7 +16,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,8 +60,13 @@ public class CachingProxy {
     public void handle(Exchange exchange) {
         RoutingContext ctx = exchange.ctx();
         ctx.request().resume();
-        String query = ctx.request().query();
-        String base = ctx.normalizedPath() + (query == null ? "" : "?" + query);
+        String query = cacheableQuery(ctx.request().query(), exchange.route().cacheQuery());
+        if (query == null) {
+            ctx.response().putHeader(X_CACHE, "BYPASS");
+            proxy.forward(exchange);
+            return;
+        }
+        String base = ctx.normalizedPath() + query;
         String user = exchange.identity() == null ? null : exchange.identity().userId();
         boolean revalidate = CacheControl.parse(ctx.request().getHeader("Cache-Control")).noCache();
         cache.variants(base).flatMap(variants -> {
@@ -81,6 +88,30 @@ public class CachingProxy {
                 fetch(exchange, base, user, lookup);
             }
         }, e -> proxy.fail(exchange, e));
+    }
+
+    /**
+     * The query part of a cache key: the declared parameters in a fixed order ("" for none, "?a=1&b=2" otherwise),
+     * or null when the request has a parameter the route did not declare, which is then not cached.
+     */
+    static String cacheableQuery(String query, List<String> declared) {
+        if (query == null || query.isEmpty()) {
+            return "";
+        }
+        List<String> pairs = new ArrayList<>();
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            if (!declared.contains(equals < 0 ? pair : pair.substring(0, equals))) {
+                return null;
+            }
+            pairs.add(pair);
+        }
+        // stable: one parameter's values keep their order, which may matter to the upstream
+        pairs.sort(Comparator.comparing(pair -> pair.indexOf('=') < 0 ? pair : pair.substring(0, pair.indexOf('='))));
+        return pairs.isEmpty() ? "" : "?" + String.join("&", pairs);
     }
 
     /** The key when the path's variants are known, and the stored answer this caller may see, if any. */

@@ -4,7 +4,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.meridian.gateway.config.GatewayConfig;
+import dev.meridian.gateway.redis.RedisConnections;
 import dev.meridian.gateway.redis.RedisPipeline;
+import io.quarkus.redis.client.RedisClientName;
+import io.smallrye.common.annotation.Identifier;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyScanArgs;
 import io.smallrye.mutiny.Uni;
@@ -26,7 +29,8 @@ import java.util.stream.Collectors;
 
 /**
  * Two tiers of stored answers: in-process (Caffeine, bounded by bytes, entries re-read from Redis every few seconds)
- * in front of Redis (shared by all gateway instances). Keys are {@code <path?query>#<variant>}, where the variant
+ * in front of the cache Redis (shared by all gateway instances, apart from the state Redis: see
+ * {@link RedisConnections}). Keys are {@code <path?query>#<variant>}, where the variant
  * hashes the request headers the answer varies on, and the user for per-user answers. While Redis is unhealthy
  * lookups miss and stores are skipped (see {@link RedisPipeline}).
  */
@@ -53,7 +57,8 @@ public class ResponseCache {
     private final Duration localTtl;
     private final Cache<String, Object> local;
 
-    public ResponseCache(ReactiveRedisDataSource redis, RedisPipeline pipeline, GatewayConfig config) {
+    public ResponseCache(@RedisClientName(RedisConnections.CACHE) ReactiveRedisDataSource redis,
+                         @Identifier(RedisConnections.CACHE) RedisPipeline pipeline, GatewayConfig config) {
         this.redis = redis;
         this.pipeline = pipeline;
         this.localTtl = config.cache().localTtl();

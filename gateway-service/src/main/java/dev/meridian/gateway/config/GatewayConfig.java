@@ -28,6 +28,15 @@ public interface GatewayConfig {
 
     Cache cache();
 
+    WebSocket webSocket();
+
+    /**
+     * Addresses (CIDRs, or single addresses) of the proxies in front of the gateway, such as the ingress. A request
+     * from one of them is attributed to the rightmost address of X-Forwarded-For (else Forwarded) that is not a trusted
+     * proxy; from anyone else, to the TCP peer, whatever it sent. None by default.
+     */
+    Optional<List<String>> trustedProxies();
+
     interface Route {
         /** A path prefix ({@code /v1/users}) that also matches everything below it, or an exact path. */
         String path();
@@ -71,6 +80,12 @@ public interface GatewayConfig {
         /** GET/HEAD answers are cached as the upstream's Cache-Control allows. */
         @WithDefault("false")
         boolean cache();
+
+        /**
+         * Query parameters that select a cached answer. A request with any other parameter goes to the upstream
+         * uncached ({@code X-Cache: BYPASS}): invented queries never fill the cache.
+         */
+        Optional<List<String>> cacheQuery();
     }
 
     enum Auth { PUBLIC, AUTHENTICATED, ADMIN }
@@ -181,6 +196,12 @@ public interface GatewayConfig {
         Duration staleIfError();
     }
 
+    interface WebSocket {
+        /** How often an open socket's caller is checked against the deny-list when it sends nothing. */
+        @WithDefault("PT2S")
+        Duration revalidateInterval();
+    }
+
     interface Jwt {
         String jwksUrl();
 
@@ -207,5 +228,17 @@ public interface GatewayConfig {
         /** Exchanged tokens are reused until this long before they expire. */
         @WithDefault("PT60S")
         Duration exchangeRenewBefore();
+
+        /** A key user-service refused is refused again without asking for this long. */
+        @WithDefault("PT30S")
+        Duration refusedKeyMemory();
+
+        /** Exchanges in flight at user-service; more wait in a queue of {@link #exchangeQueue()}. */
+        @WithDefault("8")
+        int exchangeConcurrency();
+
+        /** Exchanges that may wait for a connection; beyond that a request gets 503 with Retry-After at once. */
+        @WithDefault("64")
+        int exchangeQueue();
     }
 }

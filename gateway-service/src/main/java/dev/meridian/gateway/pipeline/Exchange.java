@@ -16,15 +16,21 @@ public final class Exchange {
     private final RoutingContext ctx;
     private final String requestId;
     private final String clientIp;
+    private final boolean viaTrustedProxy;
     private RouteTable.Route route;
     private Identity identity;
     private MultiMap upstreamHeaders;
     private String upstreamAddress;
 
-    public Exchange(RoutingContext ctx, String requestId) {
+    /**
+     * @param clientIp        the client's address ({@link ClientAddresses})
+     * @param viaTrustedProxy the TCP peer is a trusted proxy, so the forwarding headers it sent are kept
+     */
+    public Exchange(RoutingContext ctx, String requestId, String clientIp, boolean viaTrustedProxy) {
         this.ctx = ctx;
         this.requestId = requestId;
-        this.clientIp = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+        this.clientIp = clientIp;
+        this.viaTrustedProxy = viaTrustedProxy;
         ctx.put(KEY, this);
     }
 
@@ -41,9 +47,13 @@ public final class Exchange {
         return requestId;
     }
 
-    /** The TCP peer's address. */
+    /** The client's address: the TCP peer's, or behind trusted proxies the one they forwarded. */
     public String clientIp() {
         return clientIp;
+    }
+
+    public boolean viaTrustedProxy() {
+        return viaTrustedProxy;
     }
 
     /** The matched route; null until the route step found one. */

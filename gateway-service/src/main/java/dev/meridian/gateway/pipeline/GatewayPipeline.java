@@ -25,12 +25,14 @@ public class GatewayPipeline {
     private final List<Step> steps;
     private final RequestRecorder recorder;
     private final Tracer tracer;
+    private final ClientAddresses clients;
 
     public GatewayPipeline(RouteStep route, AuthenticationStep authentication, RateLimitStep rateLimit,
                            IdentityHeadersStep identityHeaders, ForwardStep forward, RequestRecorder recorder,
-                           OpenTelemetry openTelemetry) {
+                           OpenTelemetry openTelemetry, ClientAddresses clients) {
         this.steps = List.of(route, authentication, rateLimit, identityHeaders, forward);
         this.recorder = recorder;
+        this.clients = clients;
         // the tracer itself, not a CDI proxy in front of it on every step of every request
         this.tracer = openTelemetry.getTracer("dev.meridian.gateway");
     }
@@ -52,7 +54,8 @@ public class GatewayPipeline {
             // only over TLS (quarkus.http.ssl.*): browsers ignore it on plain HTTP and it would lock out dev setups
             ctx.response().putHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
         }
-        Exchange exchange = new Exchange(ctx, requestId);
+        Exchange exchange = new Exchange(ctx, requestId, clients.client(ctx.request()),
+                clients.isTrusted(ClientAddresses.peer(ctx.request())));
         recorder.track(exchange);
         run(exchange, 0);
     }

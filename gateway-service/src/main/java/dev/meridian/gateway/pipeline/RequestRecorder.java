@@ -10,6 +10,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * bytes sent, upstream instance, cache and rate-limit outcome, user id and request id (never the query string,
  * headers or bodies, which can carry secrets);</li>
  * <li>RED metrics per route: {@code meridian.gateway.requests} (a timer with a histogram, tagged route, method,
- * status, cache and rate-limit outcome);</li>
+ * status class, cache and rate-limit outcome);</li>
  * <li>the same facts as attributes on the request's server span.</li>
  * </ul>
  */
@@ -57,9 +58,10 @@ public class RequestRecorder {
             long nanos = System.nanoTime() - start;
             HttpServerResponse response = ctx.response();
             RouteTable.Route route = exchange.route();
-            timers.computeIfAbsent(new TimerKey(route == null ? "none" : route.id(), ctx.request().method().name(),
-                            response.getStatusCode(), value(response.headers().get(CachingProxy.X_CACHE)),
-                            rateLimit(response)), this::timer)
+            TimerKey key = new TimerKey(route == null ? "none" : route.id(), method(ctx.request().method().name()),
+                    statusClass(response.getStatusCode()), cacheOutcome(response.headers().get(CachingProxy.X_CACHE)),
+                    rateLimit(response));
+            timers.computeIfAbsent(key, this::timer)
                     .record(nanos, TimeUnit.NANOSECONDS);
             if (!LOG.isInfoEnabled()) {
                 return;
@@ -73,8 +75,27 @@ public class RequestRecorder {
         });
     }
 
-    /** Looked up here, not in the registry: building a meter id per request costs more than recording. */
-    private record TimerKey(String route, String method, int status, String cache, String rateLimit) {
+    /**
+     * Looked up here, not in the registry: building a meter id per request costs more than recording. Every tag comes
+     * from a closed set (route ids, known methods, status classes, outcomes), so no client can add series.
+     */
+    private record TimerKey(String route, String method, String status, String cache, String rateLimit) {
+    }
+
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    private static final Set<String> CACHE_OUTCOMES = Set.of("HIT", "MISS", "STALE", "BYPASS");
+
+    private static String method(String name) {
+        return METHODS.contains(name) ? name : "other";
+    }
+
+    private static String statusClass(int status) {
+        return status >= 100 && status < 600 ? status / 100 + "xx" : "other";
+    }
+
+    /** X-Cache as the gateway set it; an upstream's own X-Cache (any text) is not an outcome of ours. */
+    private static String cacheOutcome(String header) {
+        return header != null && CACHE_OUTCOMES.contains(header) ? header : "-";
     }
 
     private Timer timer(TimerKey key) {
@@ -82,7 +103,7 @@ public class RequestRecorder {
                 .publishPercentileHistogram()
                 .tag("route", key.route())
                 .tag("method", key.method())
-                .tag("status", Integer.toString(key.status()))
+                .tag("status", key.status())
                 .tag("cache", key.cache())
                 .tag("ratelimit", key.rateLimit())
                 .register(meters);

@@ -17,6 +17,8 @@ import java.util.Optional;
 public class RouteTable {
 
     /**
+     * @param cacheQuery          the query parameters a cached answer is kept by; a request with any other is not
+     *                            cached (so nobody fills the cache by inventing queries)
      * @param denyListInRateLimit the rate-limit step reads the caller's deny-list entries in its own Redis call (one
      *                            round trip for both), so the authentication step does not. Not on public routes,
      *                            where a revoked token only makes the caller anonymous, nor on admin routes, where a
@@ -25,7 +27,7 @@ public class RouteTable {
     public record Route(String id, String path, boolean exact, List<String> methods, String upstream,
                         GatewayConfig.Auth auth, Duration timeout, boolean rateLimited, Optional<String> rateLimitPolicy,
                         Optional<GatewayConfig.FailureMode> onRedisFailure, int retries, boolean repeatable,
-                        boolean cache, boolean denyListInRateLimit) {
+                        boolean cache, List<String> cacheQuery, boolean denyListInRateLimit) {
 
         boolean matches(String method, String requestPath) {
             if (!methods.isEmpty() && !methods.contains(method.toUpperCase(Locale.ROOT))) {
@@ -61,10 +63,15 @@ public class RouteTable {
 
     private static Route toRoute(Map.Entry<String, GatewayConfig.Route> entry, boolean rateLimits) {
         GatewayConfig.Route r = entry.getValue();
+        if (r.auth() == GatewayConfig.Auth.PUBLIC && !r.rateLimited()) {
+            // anyone can call it, so it must be limited per client address (choose a generous policy instead)
+            throw new IllegalStateException("route " + entry.getKey() + " is public and cannot set rate-limited=false;"
+                    + " give it a rate-limit-policy instead");
+        }
         return new Route(entry.getKey(), r.path(), r.exact(),
                 r.methods().orElse(List.of()).stream().map(m -> m.toUpperCase(Locale.ROOT)).toList(),
                 r.upstream(), r.auth(), r.timeout(), r.rateLimited(), r.rateLimitPolicy(), r.onRedisFailure(),
-                r.retries(), r.repeatable(), r.cache(), rateLimits && r.rateLimited() && r.auth() == GatewayConfig.Auth.AUTHENTICATED);
+                r.retries(), r.repeatable(), r.cache(), r.cacheQuery().orElse(List.of()), rateLimits && r.rateLimited() && r.auth() == GatewayConfig.Auth.AUTHENTICATED);
     }
 
     public List<Route> all() {

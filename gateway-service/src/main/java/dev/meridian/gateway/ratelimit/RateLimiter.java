@@ -173,6 +173,7 @@ public class RateLimiter {
     }
 
     private Uni<Void> load() {
-        return pipeline.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).invoke(reply -> sha = reply.toString()).replaceWithVoid();
+        return pipeline.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script))
+                .invoke(reply -> sha = reply.toString()).replaceWithVoid();
     }
 }

@@ -3,17 +3,12 @@ package dev.meridian.gateway.redis;
 import dev.meridian.gateway.config.GatewayConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.Startup;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.Optional;
@@ -24,12 +19,11 @@ import java.util.Optional;
  * slow Redis. A ping still unanswered at the next tick is a miss; several misses in a row, or a connection error, make
  * Redis unhealthy until a ping is answered in time again.
  */
-@Startup
-@Singleton
 public class RedisHealth {
 
     private static final Logger LOG = Logger.getLogger(RedisHealth.class);
 
+    private final String name;
     private final Vertx prober;
     private final Redis client;
     private final long intervalNanos;
@@ -40,10 +34,14 @@ public class RedisHealth {
     private long probeSentAt;
     private int misses;
 
-    public RedisHealth(GatewayConfig config, @ConfigProperty(name = "quarkus.redis.hosts") String hosts,
-                       @ConfigProperty(name = "quarkus.redis.password") Optional<String> password,
+    /**
+     * @param name  which Redis this is ({@code state} or {@code cache}): the gauge's {@code redis} tag and the logs
+     * @param hosts the client's {@code quarkus.redis[.name].hosts}; the first is probed
+     */
+    public RedisHealth(String name, String hosts, Optional<String> password, GatewayConfig config,
                        MeterRegistry meters) {
         GatewayConfig.Redis redis = config.redis();
+        this.name = name;
         this.intervalNanos = redis.probeInterval().toNanos();
         this.abandonAfterNanos = redis.maxWait().toNanos();
         this.unhealthyAfter = redis.unhealthyAfterMisses();
@@ -53,7 +51,7 @@ public class RedisHealth {
                 .setMaxPoolSize(2).setMaxPoolWaiting(4);
         password.ifPresent(options::setPassword);
         this.client = Redis.createClient(prober, options);
-        Gauge.builder("meridian.gateway.redis.healthy", this, h -> h.healthy ? 1 : 0)
+        Gauge.builder("meridian.gateway.redis.healthy", this, h -> h.healthy ? 1 : 0).tag("redis", name)
                 .description("1 while Redis answers the gateway's health probe in time").register(meters);
         prober.setPeriodic(redis.probeInterval().toMillis(), id -> probe());
     }
@@ -92,8 +90,8 @@ public class RedisHealth {
     private void missed() {
         if (++misses >= unhealthyAfter && healthy) {
             healthy = false;
-            LOG.warnf("Redis unhealthy: %d health probes in a row failed or unanswered within %d ms", misses,
-                    intervalNanos / 1_000_000);
+            LOG.warnf("Redis (%s) unhealthy: %d health probes in a row failed or unanswered within %d ms", name,
+                    misses, intervalNanos / 1_000_000);
         }
     }
 
@@ -101,11 +99,11 @@ public class RedisHealth {
         misses = 0;
         if (!healthy) {
             healthy = true;
-            LOG.info("Redis healthy again");
+            LOG.infof("Redis (%s) healthy again", name);
         }
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    void close() {
         prober.close();
     }
 }

@@ -11,7 +11,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import jakarta.inject.Singleton;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * when Redis is unhealthy, and as soon as Redis turns unhealthy while it waits, so the caller's fallback decides
  * within a probe interval or two of an outage and a busy gateway's slow replies never count as one.
  */
-@Singleton
 public class RedisPipeline {
 
     /** Redis is unhealthy, or did not answer within the longest wait. */

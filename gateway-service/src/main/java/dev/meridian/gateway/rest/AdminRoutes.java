@@ -3,6 +3,7 @@ package dev.meridian.gateway.rest;
 import dev.meridian.gateway.auth.AuthenticationStep;
 import dev.meridian.gateway.cache.ResponseCache;
 import dev.meridian.gateway.config.GatewayConfig;
+import dev.meridian.gateway.pipeline.ClientAddresses;
 import dev.meridian.gateway.pipeline.Problems;
 import dev.meridian.gateway.pipeline.Refusal;
 import dev.meridian.gateway.pipeline.RouteTable;
@@ -35,15 +36,18 @@ public class AdminRoutes {
     /** No token passes here unchecked against the deny-list: without Redis this API answers 503. */
     private static final RouteTable.Route ADMIN = new RouteTable.Route("admin", "/admin", false, List.of(), "gateway",
             GatewayConfig.Auth.ADMIN, Duration.ofSeconds(10), false, Optional.empty(),
-            Optional.of(GatewayConfig.FailureMode.CLOSED), 0, false, false, false);
+            Optional.of(GatewayConfig.FailureMode.CLOSED), 0, false, false, List.of(), false);
 
     private final AuthenticationStep authentication;
     private final RouteTable routes;
     private final InstanceHealth health;
     private final ResponseCache cache;
     private final RateLimiter limiter;
+    private final ClientAddresses clients;
 
-    public AdminRoutes(AuthenticationStep authentication, RouteTable routes, InstanceHealth health, ResponseCache cache, RateLimiter limiter) {
+    public AdminRoutes(AuthenticationStep authentication, RouteTable routes, InstanceHealth health, ResponseCache cache,
+                       RateLimiter limiter, ClientAddresses clients) {
+        this.clients = clients;
         this.authentication = authentication;
         this.routes = routes;
         this.health = health;
@@ -59,7 +63,8 @@ public class AdminRoutes {
     }
 
     private Handler<RoutingContext> admin(Function<RoutingContext, Uni<JsonObject>> action) {
-        return ctx -> authentication.authenticate(ADMIN, ctx.request().getHeader(HttpHeaders.AUTHORIZATION))
+        return ctx -> authentication.authenticate(ADMIN, ctx.request().getHeader(HttpHeaders.AUTHORIZATION),
+                        clients.client(ctx.request()), ctx.response().headers())
                 .flatMap(identity -> action.apply(ctx))
                 .subscribe().with(body -> ctx.response().putHeader("Content-Type", "application/json")
                         .putHeader("Cache-Control", "no-store").end(body.encode()), e -> {

@@ -150,8 +150,10 @@ public class InstanceHealth {
 
     /** Whether instances of {@code upstream} are known and none is in rotation: what the breaker gauge shows. */
     public boolean noneInRotation(String upstream) {
-        return outOfRotation(upstream) > 0 && states.entrySet().stream()
-                .filter(e -> e.getKey().startsWith(upstream + "@")).noneMatch(e -> e.getValue().inRotation(clock.getAsLong()));
+        long now = clock.getAsLong();
+        List<State> known = states.entrySet().stream().filter(e -> e.getKey().startsWith(upstream + "@"))
+                .map(Map.Entry::getValue).toList();
+        return !known.isEmpty() && known.stream().noneMatch(state -> state.inRotation(now));
     }
 
     public Map<String, State> snapshot() {

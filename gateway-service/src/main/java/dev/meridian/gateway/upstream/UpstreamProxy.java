@@ -1,6 +1,7 @@
 package dev.meridian.gateway.upstream;
 
 import dev.meridian.gateway.config.GatewayConfig;
+import dev.meridian.gateway.pipeline.ClientAddresses;
 import dev.meridian.gateway.pipeline.Exchange;
 import dev.meridian.gateway.pipeline.Problems;
 import dev.meridian.gateway.pipeline.Refusal;
@@ -341,10 +342,12 @@ public class UpstreamProxy {
             }
         });
         String clientIp = exchange.clientIp();
-        String previous = headers.get("X-Forwarded-For");
+        String peer = ClientAddresses.peer(request);
+        // a chain only a trusted proxy vouches for is passed on; anyone else's is replaced by what the gateway saw
+        String previous = exchange.viaTrustedProxy() ? headers.get("X-Forwarded-For") : null;
         String proto = request.scheme();
         String host = request.authority() == null ? "" : request.authority().toString();
-        out.set("X-Forwarded-For", previous == null ? clientIp : previous + ", " + clientIp);
+        out.set("X-Forwarded-For", previous == null ? peer : previous + ", " + peer);
         out.set("X-Forwarded-Proto", proto);
         out.set("X-Forwarded-Host", host);
         out.set("Forwarded", "for=\"" + clientIp + "\";proto=" + proto + ";host=\"" + host + "\"");

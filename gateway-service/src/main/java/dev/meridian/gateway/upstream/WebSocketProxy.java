@@ -1,32 +1,47 @@
 package dev.meridian.gateway.upstream;
 
+import dev.meridian.gateway.auth.EdgeTokenVerifier;
+import dev.meridian.gateway.auth.EdgeTokenVerifier.Identity;
+import dev.meridian.gateway.config.GatewayConfig;
 import dev.meridian.gateway.pipeline.Exchange;
 import dev.meridian.gateway.pipeline.Problems;
 import dev.meridian.gateway.pipeline.Refusal;
 import dev.meridian.gateway.pipeline.RouteTable;
+import dev.meridian.gateway.ratelimit.RateLimitGuard;
 import io.smallrye.stork.Stork;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
 
+import java.time.Duration;
 import java.util.Locale;
 
 /**
  * WebSocket pass-through: after the same authentication and rate limit as any request, the gateway opens a WebSocket
- * to the upstream (with the identity headers) and relays frames both ways, text and binary kept apart, with no
- * request timeout cutting the connection. A close on either side closes the other.
+ * to the upstream (with the identity headers) and relays frames both ways ({@link WebSocketRelay}: every message
+ * limited, the caller re-checked while the socket lives), text and binary kept apart, with no request timeout
+ * cutting the connection. A close on either side closes the other.
  */
 @Singleton
 public class WebSocketProxy {
 
+    private final Vertx vertx;
     private final WebSocketClient client;
+    private final RateLimitGuard guard;
+    private final EdgeTokenVerifier verifier;
+    private final Duration revalidateEvery;
 
-    public WebSocketProxy(Vertx vertx) {
+    public WebSocketProxy(Vertx vertx, RateLimitGuard guard, EdgeTokenVerifier verifier, GatewayConfig config) {
+        this.vertx = vertx;
         this.client = vertx.createWebSocketClient();
+        this.guard = guard;
+        this.verifier = verifier;
+        this.revalidateEvery = config.webSocket().revalidateInterval();
     }
 
     public static boolean isUpgrade(RoutingContext ctx) {
@@ -65,8 +80,7 @@ public class WebSocketProxy {
                                 upstream.pause();
                                 ctx.request().toWebSocket()
                                         .onSuccess(downstream -> {
-                                            relay(downstream, upstream);
-                                            upstream.resume();
+                                            relay(exchange, downstream, upstream);
                                         })
                                         .onFailure(e -> upstream.close());
                             })
@@ -84,12 +98,13 @@ public class WebSocketProxy {
                         "no instance of " + route.upstream() + " is available", 0)));
     }
 
-    private static void relay(io.vertx.core.http.ServerWebSocket downstream, WebSocket upstream) {
-        downstream.frameHandler(upstream::writeFrame);
-        upstream.frameHandler(downstream::writeFrame);
-        downstream.closeHandler(ignored -> upstream.close());
-        upstream.closeHandler(ignored -> downstream.close());
-        downstream.exceptionHandler(ignored -> upstream.close());
-        upstream.exceptionHandler(ignored -> downstream.close());
+    private void relay(Exchange exchange, ServerWebSocket downstream, WebSocket upstream) {
+        Identity identity = exchange.identity();
+        RouteTable.Route route = exchange.route();
+        new WebSocketRelay(vertx, downstream, upstream, guard, verifier, identity,
+                guard.policyFor(route.rateLimitPolicy().orElse(null), identity),
+                identity == null ? "ip:" + exchange.clientIp() : "user:" + identity.userId(),
+                route.onRedisFailure().orElse(null)).start(revalidateEvery);
+        upstream.resume();
     }
 }

@@ -14,7 +14,7 @@ class RouteTableTest {
 
     private static RouteTable.Route route(String id, String path, boolean exact, List<String> methods) {
         return new RouteTable.Route(id, path, exact, methods, "up", GatewayConfig.Auth.AUTHENTICATED,
-                Duration.ofSeconds(1), true, Optional.empty(), Optional.empty(), 0, false, false, true);
+                Duration.ofSeconds(1), true, Optional.empty(), Optional.empty(), 0, false, false, List.of(), true);
     }
 
     private final RouteTable table = new RouteTable(List.of(

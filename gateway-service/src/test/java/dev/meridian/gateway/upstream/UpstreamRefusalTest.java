@@ -18,7 +18,7 @@ class UpstreamRefusalTest {
 
     private static final RouteTable.Route ROUTE = new RouteTable.Route("models", "/v1/models", false, List.of(),
             "inference", GatewayConfig.Auth.AUTHENTICATED, Duration.ofMillis(1500), true, Optional.empty(),
-            Optional.empty(), 2, false, false, true);
+            Optional.empty(), 2, false, false, List.of(), true);
 
     private static String answer(Throwable failure) {
         Refusal refusal = UpstreamProxy.refusal(failure, ROUTE);

@@ -9,14 +9,15 @@ import java.util.Map;
  * variable ({@code MERIDIAN_PG_PORT}), else a default chosen so it never collides with a system PostgreSQL, Redis or
  * Kafka.
  */
-record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, int kafkaPort, int kafkaControllerPort,
-                       int gatewayPort, int userPort, int userInstances, int inferencePort, int inferenceInstances,
-                       int zipkinPort, boolean zipkin) {
+record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, int redisCachePort, int kafkaPort,
+                       int kafkaControllerPort, int gatewayPort, int userPort, int userInstances, int inferencePort,
+                       int inferenceInstances, int zipkinPort, boolean zipkin) {
 
     static final String USAGE = """
             flags (or environment variables):
               --pg-port=N                 MERIDIAN_PG_PORT                 (15432)
-              --redis-port=N              MERIDIAN_REDIS_PORT              (16379)
+              --redis-port=N              MERIDIAN_REDIS_PORT              (16379; state: deny-list, rate limits)
+              --redis-cache-port=N        MERIDIAN_REDIS_CACHE_PORT        (16380; caches: gateway responses, inference vectors)
               --kafka-port=N              MERIDIAN_KAFKA_PORT              (19092)
               --kafka-controller-port=N   MERIDIAN_KAFKA_CONTROLLER_PORT   (19093)
               --gateway-port=N            MERIDIAN_GATEWAY_PORT            (8080)
@@ -27,8 +28,9 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
               --zipkin-port=N             MERIDIAN_ZIPKIN_PORT             (19411)
               --no-zipkin                 run without the Zipkin server (services then export no traces)""";
 
-    private static final List<String> FLAGS = List.of("pg-port", "redis-port", "kafka-port", "kafka-controller-port",
-            "gateway-port", "user-port", "user-instances", "inference-port", "inference-instances", "zipkin-port");
+    private static final List<String> FLAGS = List.of("pg-port", "redis-port", "redis-cache-port", "kafka-port",
+            "kafka-controller-port", "gateway-port", "user-port", "user-instances", "inference-port",
+            "inference-instances", "zipkin-port");
     private static final String NO_ZIPKIN = "--no-zipkin";
     /** Inference instances take inference-port + 0..7 and user instances user-port + 10..16: they never meet. */
     private static final int MAX_INSTANCES = 8;
@@ -42,6 +44,7 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
         return new LauncherOptions(home, platformDir,
                 port("pg-port", 15432, args, env),
                 port("redis-port", 16379, args, env),
+                port("redis-cache-port", 16380, args, env),
                 port("kafka-port", 19092, args, env),
                 port("kafka-controller-port", 19093, args, env),
                 port("gateway-port", 8080, args, env),

@@ -1,5 +1,6 @@
 package dev.meridian.local.launcher;
 
+import dev.meridian.local.infra.LocalCacheRedis;
 import dev.meridian.local.infra.LocalKafka;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.infra.LocalRedis;
@@ -25,9 +26,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The Java half of {@code ./platform}: {@code up} starts PostgreSQL, Redis, Kafka and Zipkin, then the three services, waits
- * until each is ready, prints where everything is, and stays in the foreground until SIGINT/SIGTERM, when it stops the
- * services and then the infrastructure in reverse order. {@code status} probes a running platform.
+ * The Java half of {@code ./platform}: {@code up} starts PostgreSQL, two Redis servers (state and cache), Kafka and
+ * Zipkin, then the three services, waits until each is ready, prints where everything is, and stays in the foreground
+ * until SIGINT/SIGTERM, when it stops the services and then the infrastructure in reverse order. {@code status} probes
+ * a running platform.
  */
 public final class PlatformLauncher {
 
@@ -36,6 +38,13 @@ public final class PlatformLauncher {
     /** Encrypts user-service's JWT signing keys at rest. */
     static final String USER_MASTER_KEY_ENV = "MERIDIAN_USERS_KEYS_MASTER_KEY";
     private static final Duration SERVICE_READY_TIMEOUT = Duration.ofSeconds(90);
+    /**
+     * The state Redis (deny-list, rate limits, refresh-token and job bookkeeping) never evicts: when full it refuses
+     * writes. The cache Redis (the gateway's response cache, inference-service's vectors) evicts least recently used
+     * keys, so a flood of cache entries can never evict or block state.
+     */
+    static final String STATE_REDIS_MAXMEMORY = "256mb";
+    static final String CACHE_REDIS_MAXMEMORY = "64mb";
 
     private final LauncherOptions options;
     private final RunState runState;
@@ -93,6 +102,7 @@ public final class PlatformLauncher {
     private void requirePortsFree() {
         Ports.requireFree(options.pgPort(), "PostgreSQL");
         Ports.requireFree(options.redisPort(), "Redis");
+        Ports.requireFree(options.redisCachePort(), "the cache Redis");
         Ports.requireFree(options.kafkaPort(), "Kafka");
         Ports.requireFree(options.kafkaControllerPort(), "the Kafka controller");
         Ports.requireFree(options.gatewayPort(), "gateway-service");
@@ -112,7 +122,10 @@ public final class PlatformLauncher {
         Path logs = options.logDir();
         infrastructure.add(new LocalPostgres(options.pgPort(), data.resolve("postgresql"), logs.resolve("postgresql.log"),
                 false, List.of(USER_DB, INFERENCE_DB)));
-        infrastructure.add(new LocalRedis(options.redisPort(), data.resolve("redis"), logs.resolve("redis.log"), false));
+        infrastructure.add(new LocalRedis(LocalRedis.NAME, options.redisPort(), data.resolve(LocalRedis.NAME),
+                logs.resolve(LocalRedis.NAME + ".log"), false, LocalRedis.Memory.noEviction(STATE_REDIS_MAXMEMORY)));
+        infrastructure.add(new LocalCacheRedis(options.redisCachePort(), data.resolve(LocalCacheRedis.NAME),
+                logs.resolve(LocalCacheRedis.NAME + ".log"), CACHE_REDIS_MAXMEMORY));
         infrastructure.add(new LocalKafka(options.kafkaPort(), options.kafkaControllerPort(), data.resolve("kafka"),
                 logs.resolve("kafka.log")));
         if (options.zipkin()) {
@@ -143,13 +156,17 @@ public final class PlatformLauncher {
                 options.inferencePorts().stream().map(port -> "127.0.0.1:" + port).toList()));
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_JWKS_URL", users + "/.well-known/jwks.json");
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_TOKEN_URL", users + "/v1/auth/token");
+        // caches live in their own Redis (the Quarkus Redis client named "cache"): the gateway's responses and
+        // inference-service's vectors
+        String cacheRedis = "redis://127.0.0.1:" + options.redisCachePort();
+        gatewayEnv.put("QUARKUS_REDIS_CACHE_HOSTS", cacheRedis);
         services.add(service("gateway-service", "gateway-service", options.gatewayPort(), gatewayEnv, null));
         Map<String, String> userEnv = new HashMap<>(common);
         if (System.getenv(USER_MASTER_KEY_ENV) == null) {
             userEnv.put(USER_MASTER_KEY_ENV, secret("users-master-key"));
         }
-        // more instances share the HTTP traffic and one database: signing keys are created once (an advisory lock) and
-        // reloaded by each; the JWKS and API-key exchange URLs name the first instance
+        // more instances share the HTTP traffic and one database (the first signing key is created once, under an
+        // advisory lock); the JWKS and API-key exchange URLs name the first instance
         List<Integer> userPorts = options.userPorts();
         for (int i = 0; i < userPorts.size(); i++) {
             services.add(service(i == 0 ? "user-service" : "user-service-" + (i + 1), "user-service",
@@ -157,6 +174,7 @@ public final class PlatformLauncher {
         }
         Map<String, String> inferenceEnv = new HashMap<>(common);
         inferenceEnv.put("MERIDIAN_INFERENCE_JWKS_URL", users + "/.well-known/jwks.json");
+        inferenceEnv.put("QUARKUS_REDIS_CACHE_HOSTS", cacheRedis);
         // more instances share the HTTP traffic (the gateway balances) and the job topic (one consumer group)
         List<Integer> inferencePorts = options.inferencePorts();
         for (int i = 0; i < inferencePorts.size(); i++) {

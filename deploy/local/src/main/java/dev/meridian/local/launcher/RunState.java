@@ -1,5 +1,6 @@
 package dev.meridian.local.launcher;
 
+import dev.meridian.local.infra.LocalCacheRedis;
 import dev.meridian.local.infra.LocalKafka;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.infra.LocalRedis;
@@ -34,7 +35,8 @@ final class RunState {
         boolean isReady() {
             return switch (name) {
                 case "postgresql" -> new LocalPostgres(port, log.getParent(), log, false, List.of()).isReady();
-                case "redis" -> new LocalRedis(port, log.getParent(), log, false).isReady();
+                case LocalRedis.NAME, LocalCacheRedis.NAME ->
+                        new LocalRedis(port, log.getParent(), log, false).isReady();
                 case "kafka" -> new LocalKafka(port, -1, log.getParent(), log).isReady();
                 case "zipkin" -> new LocalZipkin(port, log, log).isReady();
                 default -> ServiceProcess.isReady(port);

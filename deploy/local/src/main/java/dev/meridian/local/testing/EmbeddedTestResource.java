@@ -38,11 +38,17 @@ abstract class EmbeddedTestResource<S extends LocalServer> implements QuarkusTes
         }
     }
 
-    /** Fills fields annotated {@link InjectLocalServer} whose type is this resource's server. */
+    /**
+     * Fills fields annotated {@link InjectLocalServer} whose declared type is exactly this resource's server class, so
+     * a {@code LocalRedis} field gets the state Redis and a {@code LocalCacheRedis} field the cache Redis. (Quarkus'
+     * {@code AnnotatedAndMatchesType} matches subtypes too: it would hand the cache Redis, also a {@code LocalRedis},
+     * to every {@code LocalRedis} field.)
+     */
     @Override
     public void inject(TestInjector testInjector) {
+        Class<?> type = server.getClass();
         testInjector.injectIntoFields(server,
-                new TestInjector.AnnotatedAndMatchesType(InjectLocalServer.class, server.getClass()));
+                field -> field.isAnnotationPresent(InjectLocalServer.class) && field.getType() == type);
     }
 
     @Override

@@ -32,6 +32,7 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,53 @@ class LocalServersTest {
         } finally {
             again.close();
         }
+    }
+
+    /**
+     * State and cache in separate Redis servers: the state one refuses writes when full (never evicts), the cache one
+     * evicts the least recently used keys and keeps nothing on disk.
+     */
+    @Test
+    void redisStartsWithItsMemoryLimitAndEvictionPolicy() throws Exception {
+        int[] ports = Ports.free(2);
+        LocalRedis state = new LocalRedis(LocalRedis.NAME, ports[0], dir.resolve("state"), dir.resolve("redis.log"),
+                false, LocalRedis.Memory.noEviction("4mb"));
+        LocalCacheRedis cache = new LocalCacheRedis(ports[1], dir.resolve("cache"), dir.resolve("redis-cache.log"),
+                "4mb");
+        assertEquals("redis", state.name());
+        assertEquals("redis-cache", cache.name());
+        state.start();
+        try (state; cache) {
+            cache.start();
+            try (RespConnection s = new RespConnection(ports[0]); RespConnection c = new RespConnection(ports[1])) {
+                assertEquals(List.of("maxmemory-policy", "noeviction"), s.call("CONFIG", "GET", "maxmemory-policy"));
+                assertEquals(List.of("maxmemory", Long.toString(4L << 20)), s.call("CONFIG", "GET", "maxmemory"));
+                assertEquals(List.of("appendonly", "yes"), s.call("CONFIG", "GET", "appendonly"));
+                assertEquals(List.of("maxmemory-policy", "allkeys-lru"), c.call("CONFIG", "GET", "maxmemory-policy"));
+                assertEquals(List.of("maxmemory", Long.toString(4L << 20)), c.call("CONFIG", "GET", "maxmemory"));
+                assertEquals(List.of("appendonly", "no"), c.call("CONFIG", "GET", "appendonly"));
+                assertEquals(List.of("save", ""), c.call("CONFIG", "GET", "save"));
+
+                String value = "x".repeat(64 * 1024);
+                for (int i = 0; i < 200; i++) {
+                    assertEquals("+OK", c.call("SET", "cache:" + i, value).get(0), "the cache Redis refused a write");
+                }
+                long kept = Long.parseLong(c.call("DBSIZE").get(0).substring(1));
+                assertTrue(kept > 0 && kept < 200, "the cache Redis evicted nothing: " + kept + " keys");
+                assertEquals("$-1", c.call("GET", "cache:0").get(0), "the oldest cache entry is still there");
+
+                String refused = null;
+                for (int i = 0; i < 200 && refused == null; i++) {
+                    String reply = s.call("SET", "state:" + i, value).get(0);
+                    refused = reply.startsWith("-") ? reply : null;
+                }
+                assertNotNull(refused, "the state Redis took 12 MB under a 4 MB limit");
+                assertTrue(refused.startsWith("-OOM"), refused);
+                assertEquals(":65536", s.call("STRLEN", "state:0").get(0), "the state Redis evicted a key");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> LocalRedis.Memory.noEviction("lots"));
+        assertThrows(IllegalArgumentException.class, () -> new LocalRedis.Memory("1mb", "sometimes"));
     }
 
     @Test
@@ -155,6 +203,62 @@ class LocalServersTest {
         try (Connection c = DriverManager.getConnection(postgres.jdbcUrl("shop"), LocalPostgres.USER, LocalPostgres.USER);
              Statement s = c.createStatement()) {
             s.execute(sql);
+        }
+    }
+
+    /** One connection speaking RESP: each call returns the reply's lines (an array's bulk strings, else one line). */
+    private static final class RespConnection implements AutoCloseable {
+
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        RespConnection(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(5000);
+            in = new java.io.BufferedInputStream(socket.getInputStream());
+            out = socket.getOutputStream();
+        }
+
+        List<String> call(String... args) throws IOException {
+            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+            for (String arg : args) {
+                request.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg)
+                        .append("\r\n");
+            }
+            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String first = line();
+            if (first.startsWith("*")) {
+                List<String> items = new ArrayList<>();
+                for (int i = Integer.parseInt(first.substring(1)); i > 0; i--) {
+                    items.add(bulk(line()));
+                }
+                return items;
+            }
+            return List.of(first.startsWith("$") && !first.equals("$-1") ? bulk(first) : first);
+        }
+
+        private String bulk(String header) throws IOException {
+            byte[] data = in.readNBytes(Integer.parseInt(header.substring(1)) + 2);
+            return new String(data, 0, data.length - 2, StandardCharsets.UTF_8);
+        }
+
+        private String line() throws IOException {
+            StringBuilder line = new StringBuilder();
+            for (int b = in.read(); b != '\r'; b = in.read()) {
+                if (b == -1) {
+                    throw new IOException("connection closed");
+                }
+                line.append((char) b);
+            }
+            in.read(); // \n
+            return line.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 

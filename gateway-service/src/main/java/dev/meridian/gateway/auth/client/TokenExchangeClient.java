@@ -5,7 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +23,13 @@ public class TokenExchangeClient {
         }
     }
 
+    /** Every exchange connection is busy and the queue for them is full. */
+    public static final class ExchangeBusy extends RuntimeException {
+        ExchangeBusy(Throwable cause) {
+            super("API-key exchange queue full", cause, false, false);
+        }
+    }
+
     public record Exchanged(String accessToken, long expiresInSeconds) {
     }
 
@@ -28,7 +37,10 @@ public class TokenExchangeClient {
     private final String url;
 
     public TokenExchangeClient(Vertx vertx, GatewayConfig config) {
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setKeepAlive(true));
+        // a bounded queue: a flood of keys gets refused at once instead of making every key user wait behind it
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setKeepAlive(true),
+                new PoolOptions().setHttp1MaxSize(config.jwt().exchangeConcurrency())
+                        .setMaxWaitQueueSize(config.jwt().exchangeQueue()));
         this.url = config.jwt().tokenUrl();
     }
 
@@ -37,6 +49,7 @@ public class TokenExchangeClient {
                 .putHeader("Content-Type", "application/json");
         String body = new JsonObject().put("grant_type", "api_key").put("api_key", apiKey).encode();
         return http.request(request)
+                .recover(e -> Future.failedFuture(e instanceof ConnectionPoolTooBusyException ? new ExchangeBusy(e) : e))
                 .compose(req -> req.send(body))
                 .compose(response -> response.body().compose(payload -> {
                     if (response.statusCode() == 200) {

@@ -4,6 +4,7 @@ import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.embedding.Vectors;
 import dev.meridian.inference.model.ModelVersion;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.client.RedisClientName;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
 import io.quarkus.redis.datasource.set.ReactiveSetCommands;
@@ -24,12 +25,18 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Vectors in Redis, one key per input: a hash of model id, version and the exact token ids the model sees (so text
- * and token input, and truncation, key correctly). Values are raw float32 little-endian. Redis being slow or down
- * never fails a request: lookups past the timeout count as misses and writes are best effort.
+ * Vectors in the cache Redis (the Quarkus Redis client named {@value #REDIS_CLIENT}, {@code quarkus.redis.cache.*}),
+ * one key per input: a hash of model id, version and the exact token ids the model sees (so text and token input, and
+ * truncation, key correctly). Values are raw float32 little-endian. Vectors are cache, so they stay out of the state
+ * Redis (deny-list, rate limits, tokens), which never evicts: a large embedding workload there would fill it until it
+ * refused state writes. The cache Redis evicts least recently used keys instead. Redis being slow or down never fails
+ * a request: lookups past the timeout count as misses and writes are best effort.
  */
 @ApplicationScoped
 public class EmbeddingCache {
+
+    /** The Quarkus Redis client of the cache Redis. */
+    public static final String REDIS_CLIENT = "cache";
 
     private static final Logger LOG = Logger.getLogger(EmbeddingCache.class);
 
@@ -39,7 +46,8 @@ public class EmbeddingCache {
     private final InferenceConfig.Cache config;
     private final MeterRegistry meters;
 
-    public EmbeddingCache(ReactiveRedisDataSource redis, InferenceConfig config, MeterRegistry meters) {
+    public EmbeddingCache(@RedisClientName(REDIS_CLIENT) ReactiveRedisDataSource redis, InferenceConfig config,
+                          MeterRegistry meters) {
         this.values = redis.value(byte[].class);
         this.sets = redis.set(String.class);
         this.keys = redis.key();
@@ -111,7 +119,9 @@ public class EmbeddingCache {
 
     /**
      * Records that these entries hold the user's inputs (a set per user, living as long as its newest entry), so
-     * erasing the user can delete them. Best effort like every cache write; no user, nothing recorded.
+     * erasing the user can delete them. Best effort like every cache write; no user, nothing recorded. The set lives in
+     * the cache Redis too, so it may be evicted (least recently used) before its entries: erasing the user then
+     * deletes fewer of them, and the rest expire within the cache TTL, the same bound as when Redis is down at erasure.
      */
     public Uni<Void> remember(String owner, List<String> entries) {
         if (!config.enabled() || owner == null || entries.isEmpty()) {

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
- * Turns inputs into vectors: tokenize, look every input up in the Redis cache, join an identical computation that is
+ * Turns inputs into vectors: tokenize, look every input up in the cache Redis, join an identical computation that is
  * already running (single flight, across requests), and send only the rest to the model's micro-batcher.
  */
 @ApplicationScoped

@@ -61,8 +61,9 @@ public class UserEventService {
     }
 
     /**
-     * After the rows are gone: the user's cached vectors. Best effort, as the cache is: if Redis is down they expire
-     * with the cache TTL instead, which is then the longest they outlive the erasure.
+     * After the rows are gone: the user's cached vectors. Best effort, as the cache is: if the cache Redis is down, or
+     * has evicted the user's record of their entries (it evicts least recently used keys when full), the entries it
+     * cannot name expire with the cache TTL instead, which is then the longest they outlive the erasure.
      */
     private Uni<Void> forgetCached(UUID userId) {
         return cache.forget(userId.toString())

@@ -47,7 +47,7 @@ class DeploymentManifestsTest {
     private static final Pattern ADDRESS = Pattern.compile("(?<![\\w.-])([a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)?):(\\d+)");
     /** Infrastructure the compose services talk to, and the port each listens on inside the compose network. */
     private static final Map<String, Integer> COMPOSE_INFRASTRUCTURE = Map.of(
-            "kafka", 9092, "postgres", 5432, "redis", 6379, "jaeger", 4317, "prometheus", 9090);
+            "kafka", 9092, "postgres", 5432, "redis", 6379, "redis-cache", 6379, "jaeger", 4317, "prometheus", 9090);
 
     /** The build's image names: deploy/images.env, tagged with the Maven project version. */
     private static Map<String, String> images() throws Exception {

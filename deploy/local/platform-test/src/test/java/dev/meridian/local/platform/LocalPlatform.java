@@ -24,8 +24,8 @@ final class LocalPlatform {
 
     static final Path REPO = Path.of("../../..").toAbsolutePath().normalize();
 
-    /** PostgreSQL, Redis, Kafka, its controller, gateway, user-service, inference-service, Zipkin. */
-    final int[] ports = withSecondInstances(Ports.free(8));
+    /** PostgreSQL, Redis, Kafka, its controller, gateway, user-service, inference-service, Zipkin, the cache Redis. */
+    final int[] ports = withSecondInstances(Ports.free(9));
     final Path dir;
 
     LocalPlatform(Path dir) {
@@ -64,7 +64,7 @@ final class LocalPlatform {
         if (args[0].equals("up")) {
             command.addAll(List.of("--pg-port=" + ports[0], "--redis-port=" + ports[1], "--kafka-port=" + ports[2],
                     "--kafka-controller-port=" + ports[3], "--gateway-port=" + ports[4], "--user-port=" + ports[5],
-                    "--inference-port=" + ports[6], "--zipkin-port=" + ports[7]));
+                    "--inference-port=" + ports[6], "--zipkin-port=" + ports[7], "--redis-cache-port=" + ports[8]));
         }
         ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
         builder.environment().put("MERIDIAN_PLATFORM_DIR", dir.toString());

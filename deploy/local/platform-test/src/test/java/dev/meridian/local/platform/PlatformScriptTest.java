@@ -35,14 +35,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The README's "run it" command, end to end: {@code ./platform up --detach} brings up all six components,
+ * The README's "run it" command, end to end: {@code ./platform up --detach} brings up every component,
  * {@code status} sees them ready, {@code down} leaves no process behind, and a second {@code up} keeps the data.
  * Free ports and a throwaway platform directory keep it clear of a platform a developer may be running.
  */
 class PlatformScriptTest {
 
     private static final List<String> COMPONENTS = List.of(
-            "postgresql", "redis", "kafka", "zipkin", "gateway-service", "user-service", "inference-service");
+            "postgresql", "redis", "redis-cache", "kafka", "zipkin", "gateway-service", "user-service",
+            "inference-service");
 
     @TempDir
     Path platformDir;
