@@ -15,6 +15,7 @@ import java.util.Random;
  *   sentences FILE         writes the benchmark sentences (deterministic)
  *   raw FILE SECONDS       (a) ONNX Runtime directly: batches of 32, length-sorted, our pooling
  *   langchain4j FILE SECS  (c) langchain4j embedAll, what quarkus-langchain4j users get
+ *   token KEY.pem          an access token the service started with the tests' JWKS accepts
  * Prints embeddings/s and p50/p99 latency per call of 32 sentences.
  */
 public class InferenceBench {
@@ -29,8 +30,18 @@ public class InferenceBench {
             case "sentences" -> Files.write(Path.of(args[1]), sentences(2048));
             case "raw" -> raw(Files.readAllLines(Path.of(args[1])), Integer.parseInt(args[2]));
             case "langchain4j" -> langchain4j(Files.readAllLines(Path.of(args[1])), Integer.parseInt(args[2]));
+            case "token" -> System.out.println(token(Path.of(args[1])));
             default -> throw new IllegalArgumentException(args[0]);
         }
+    }
+
+    /** An hour's access token of a pro user, signed with the key the service is started to trust (the tests' key). */
+    static String token(Path signingKey) throws Exception {
+        return io.smallrye.jwt.build.Jwt.issuer("https://meridian.dev/user-service")
+                .subject(java.util.UUID.randomUUID().toString()).audience("meridian")
+                .groups(java.util.Set.of("user")).claim("tier", "pro").expiresIn(3600)
+                .jws().keyId("test-key")
+                .sign(io.smallrye.jwt.util.KeyUtils.decodePrivateKey(Files.readString(signingKey)));
     }
 
     static List<String> sentences(int n) {

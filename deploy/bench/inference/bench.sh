@@ -35,7 +35,13 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, duration ${DURATION}s, $CONNECTIONS c
 A=$(java -cp "$CP" InferenceBench.java raw "$WORK/sentences.txt" "$DURATION" 2>/dev/null | grep embeddings)
 echo "$A"
 
+# every /v1 call needs a verified token: the service trusts the tests' key here, and the bench signs with it. No
+# Redis or PostgreSQL runs here, so each request's deny-list, account-status and budget checks fail fast (refused
+# connections) and it goes on as the failure behaviour says.
+TOKEN=$(java -cp "$CP" InferenceBench.java token "$ROOT/inference-service/src/test/resources/test-signing-key.pem")
+export TOKEN
 java -Xmx1g -Dquarkus.http.port=$PORT -Dquarkus.http.host=127.0.0.1 -Dmeridian.inference.cache.enabled=false \
+  -Dmp.jwt.verify.publickey.location="file:$ROOT/inference-service/src/test/resources/test-jwks.json" \
   -jar "$APP" > "$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 1 240); do

@@ -21,5 +21,6 @@ function request()
   counter = counter + 1
   local text = sentences[((offset + counter) % #sentences) + 1]
   local body = '{"model":"all-minilm-l6-v2","input":"' .. text .. '"}'
-  return wrk.format("POST", "/v1/embeddings", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "/v1/embeddings", {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. os.getenv("TOKEN")}, body)
 end

@@ -2,9 +2,16 @@ package dev.meridian.inference;
 
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 
@@ -13,11 +20,24 @@ final class InferenceApi {
 
     static final String MODEL = "all-minilm-l6-v2";
 
+    /**
+     * The user these calls are made as (every /v1 call needs a token). Chosen so that A/B splits, which follow the
+     * caller when no end user is named, send them to the default version: tests naming only the id get it.
+     */
+    static final UUID USER = onDefaultVersion();
+
+    private static final String TOKEN = JobsTest.token(USER);
+
     private InferenceApi() {
     }
 
+    /** A request with the bearer token of {@link #USER}. */
+    static RequestSpecification authorized() {
+        return given().header("Authorization", "Bearer " + TOKEN);
+    }
+
     static Response post(String path, Object body) {
-        return given().contentType(ContentType.JSON).body(body).when().post(path);
+        return authorized().contentType(ContentType.JSON).body(body).when().post(path);
     }
 
     static Response embed(Map<String, Object> body) {
@@ -36,6 +56,22 @@ final class InferenceApi {
             out[i] = values.get(i).floatValue();
         }
         return out;
+    }
+
+    /** A user id in A/B bucket 30-99, outside the 30% the tests send to fp32 (ModelRegistry's bucketing). */
+    private static UUID onDefaultVersion() {
+        for (int i = 0; ; i++) {
+            UUID user = UUID.nameUUIDFromBytes(("inference-api-" + i).getBytes(StandardCharsets.UTF_8));
+            try {
+                byte[] hash = MessageDigest.getInstance("SHA-256").digest(user.toString()
+                        .getBytes(StandardCharsets.UTF_8));
+                if (Integer.toUnsignedLong(ByteBuffer.wrap(hash).getInt()) % 100 >= 30) {
+                    return user;
+                }
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** Sum of every sample of a Prometheus metric whose labels contain all the given fragments. */

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static dev.meridian.inference.InferenceApi.MODEL;
 import static dev.meridian.inference.InferenceApi.post;
@@ -21,10 +22,10 @@ class ModelsAndSimilarityTest {
     @Test
     void modelsAreListedInOpenAisShapeWithVersionsDimensionsAndTokenLimit() {
         // the gateway may cache the listing: same for everyone, with a validator that stays put while nothing changes
-        String etag = given().get("/v1/models").then().statusCode(200)
+        String etag = InferenceApi.authorized().get("/v1/models").then().statusCode(200)
                 .header("Cache-Control", "public, max-age=30").extract().header("ETag");
         assertTrue(etag.startsWith("W/\""), etag);
-        given().get("/v1/models").then().header("ETag", etag)
+        InferenceApi.authorized().get("/v1/models").then().header("ETag", etag)
                 .body("object", equalTo("list"))
                 .body("data.id", contains(MODEL))
                 .body("data[0].object", equalTo("model"))
@@ -36,8 +37,8 @@ class ModelsAndSimilarityTest {
                 .body("data[0].versions.model", contains(MODEL + ":int8", MODEL + ":fp32"))
                 .body("data[0].versions.traffic_percent", contains(70, 30));
 
-        given().get("/v1/models/" + MODEL + ":fp32").then().statusCode(200).body("id", equalTo(MODEL));
-        given().get("/v1/models/gpt-4").then().statusCode(404)
+        InferenceApi.authorized().get("/v1/models/" + MODEL + ":fp32").then().statusCode(200).body("id", equalTo(MODEL));
+        InferenceApi.authorized().get("/v1/models/gpt-4").then().statusCode(404)
                 .body("error.code", equalTo("model_not_found"))
                 .body("error.param", equalTo("model"));
         given().get("/v1/nothing-here").then().statusCode(404).body("error.type", equalTo("invalid_request_error"));
@@ -60,14 +61,20 @@ class ModelsAndSimilarityTest {
             String first = InferenceApi.embed(Map.of("input", "a/b", "user", user)).path("model");
             for (int repeat = 0; repeat < 3; repeat++) {
                 assertEquals(first, InferenceApi.embed(Map.of("input", "a/b " + repeat, "user", user)).path("model"));
-                assertEquals(first, given().header("X-User-Id", user).contentType("application/json")
-                        .body(Map.of("source", "a/b", "candidates", List.of("x"))).post("/v1/similarity").path("model"));
             }
         }
-        // naming the version, or no end user at all, is never split
+        // without a 'user' field the split follows the caller (the token's subject), on every endpoint alike
+        for (int i = 0; i < 20; i++) {
+            UUID caller = UUID.randomUUID();
+            String first = JobsTest.as(caller).body(Map.of("input", "a/b")).post("/v1/embeddings").path("model");
+            for (int repeat = 0; repeat < 3; repeat++) {
+                assertEquals(first, JobsTest.as(caller).body(Map.of("source", "a/b", "candidates", List.of("x")))
+                        .post("/v1/similarity").path("model"));
+            }
+        }
+        // naming the version is never split
         InferenceApi.embed(Map.of("input", "a/b", "user", "end-user-1", "model", MODEL + ":int8"))
                 .then().body("model", equalTo(MODEL + ":int8"));
-        InferenceApi.embed(Map.of("input", "a/b")).then().body("model", equalTo(MODEL + ":int8"));
     }
 
     @Test

@@ -29,7 +29,7 @@ class OpenAiSdkTest {
 
     @Test
     void theOfficialSdkEmbedsAndReadsOurErrors() {
-        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey("not-needed-here")
+        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey(JobsTest.token(InferenceApi.USER))
                 .maxRetries(0).build();
         try {
             CreateEmbeddingResponse response = client.embeddings().create(EmbeddingCreateParams.builder()

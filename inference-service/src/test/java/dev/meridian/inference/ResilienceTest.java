@@ -68,13 +68,14 @@ class ResilienceTest {
     void aFullQueueAnswers429WithRetryAfterAndTheQueuedWorkStillCompletes() {
         List<String> first = texts("first");
         List<String> second = texts("second");
-        CompletableFuture<Integer> queued = CompletableFuture.supplyAsync(() -> given().contentType(ContentType.JSON)
+        CompletableFuture<Integer> queued = CompletableFuture.supplyAsync(() -> InferenceApi.authorized()
+                .contentType(ContentType.JSON)
                 .body(Map.of("input", first)).post("/v1/embeddings").statusCode());
 
         // The first request fills the queue (capacity 2048 in tests); while any of it waits, another 2048 cannot fit.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
                 .until(() -> metric("meridian_inference_queue_depth", "version=\"int8\"") > 0);
-        given().contentType(ContentType.JSON).body(Map.of("input", second)).post("/v1/embeddings")
+        InferenceApi.authorized().contentType(ContentType.JSON).body(Map.of("input", second)).post("/v1/embeddings")
                 .then().statusCode(429)
                 .header("Retry-After", equalTo("1"))
                 .body("error.type", equalTo("rate_limit_error"))

@@ -4,7 +4,6 @@ import dev.meridian.inference.embedding.service.EmbeddingCache;
 import io.quarkus.redis.client.RedisClientName;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +37,7 @@ class VectorCacheRedisTest {
     void vectorsAndTheirOwnerRecordLandInTheCacheRedisAndNothingInTheStateRedis() {
         UUID user = UUID.randomUUID();
         String text = "a vector for the cache Redis " + UUID.randomUUID();
-        String vector = given().contentType(ContentType.JSON).header("X-User-Id", user)
+        String vector = JobsTest.as(user)
                 .body(Map.of("input", text, "model", JobsTest.FP32, "encoding_format", "base64"))
                 .post("/v1/embeddings").then().statusCode(200).extract().path("data[0].embedding");
 

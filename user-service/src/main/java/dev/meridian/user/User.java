@@ -37,9 +37,18 @@ public class User {
     @Enumerated(EnumType.STRING)
     public UserStatus status = UserStatus.ACTIVE;
 
+    /** No longer used: login failures are counted per (account, client address) in login_failures. */
     public int failedLogins;
 
+    /** No longer used, see {@link #failedLogins}. */
     public Instant lockedUntil;
+
+    /**
+     * The last time every token of this user was revoked (role, tier or status change, erasure). The deny-list entry
+     * is written from it, and rewritten from it when a request is retried after a failed write; tokens issued after
+     * it carry a later {@code iat} second so that they are not caught by it.
+     */
+    public Instant tokensRevokedAt;
 
     @Version
     public long version;
@@ -49,6 +58,16 @@ public class User {
     public Instant updatedAt;
 
     public Instant erasedAt;
+
+    /**
+     * Revokes every token issued so far: tokens issued after the previous revocation carry at least its next second
+     * as {@code iat} (see TokenService), so this one must cover that second too. Several revocations within one
+     * second therefore move it ahead by a second each; it never lags behind a token already issued.
+     */
+    public void revokeTokens(Instant now) {
+        Instant after = tokensRevokedAt == null ? now : Instant.ofEpochSecond(tokensRevokedAt.getEpochSecond() + 1);
+        tokensRevokedAt = now.isAfter(after) ? now : after;
+    }
 
     public List<String> roles() {
         return admin ? List.of(ROLE_USER, ROLE_ADMIN) : List.of(ROLE_USER);

@@ -31,6 +31,8 @@ import java.util.List;
  * from there, so nothing is skipped and one aggregate's events never overtake each other. Delivery is at least once (a
  * crash between ack and mark re-sends); consumers dedupe on ce_id, which is the outbox row's event id.
  * <p>
+ * Published rows are deleted later by {@link OutboxPruner}.
+ * <p>
  * A service using it configures the Kafka producer of channel {@value #CHANNEL}
  * ({@code mp.messaging.outgoing.outbox.*}) and adds {@code db/outbox} to {@code quarkus.flyway.locations}.
  */

@@ -95,8 +95,15 @@ public interface InferenceConfig {
         Duration maxWait();
 
         /** Items waiting per model version; beyond it requests get 429. */
-        @WithDefault("4096")
+        @WithDefault("8192")
         int queueCapacity();
+
+        /**
+         * Items one tenant (end user) may have waiting per model version; beyond it that tenant's requests get 429.
+         * Smaller than the queue, so one tenant's backlog never leaves the others without room.
+         */
+        @WithDefault("4096")
+        int tenantQueueCapacity();
 
         /** How many waiting items are sorted by length together before batches are cut. */
         @WithDefault("256")

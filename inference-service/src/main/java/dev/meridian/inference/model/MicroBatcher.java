@@ -16,13 +16,15 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -33,15 +35,22 @@ import java.util.function.Supplier;
  * Dynamic micro-batching in front of one model version, on its own thread. Waiting items are taken interactive
  * first, sorted by token length (less padding), and cut into batches that close on whichever comes first: the item
  * limit, the padded-token budget (batch size x longest sequence), or the oldest item's maximum wait. The queue is
- * bounded (callers get {@link QueueFullException}); an item whose caller left or whose deadline passed is dropped
- * before it reaches the model.
+ * bounded, and so is each tenant's share of it (callers get {@link QueueFullException}); an item whose caller left or
+ * whose deadline passed is dropped before it reaches the model.
+ * <p>
+ * Fair between tenants: each tenant's items wait in a queue of their own and are taken round robin
+ * ({@link TenantQueues}). While several tenants wait, a window holds one batch's worth, so nobody's single input sits
+ * behind another tenant's sorted backlog; and a tenant whose items arrive while a window of others' is being cut gets
+ * the next window. A tenant alone gets the full sort window.
  */
 public final class MicroBatcher implements AutoCloseable {
 
     public enum Priority { INTERACTIVE, BACKGROUND }
 
+    /** @param tenantQueueCapacity items one tenant may have waiting, of the queue's capacity */
     public record Settings(int maxBatchSize, int maxBatchTokens, double maxPaddingRatio, int paddingCutMinBatch,
-                           Duration maxWait, int queueCapacity, int sortWindow, Duration timeout) {
+                           Duration maxWait, int queueCapacity, int tenantQueueCapacity, int sortWindow,
+                           Duration timeout) {
     }
 
     /** Thrown by submit when the queue cannot take every item of a request. */
@@ -66,8 +75,10 @@ public final class MicroBatcher implements AutoCloseable {
     private final int warmUpLength;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
-    private final ArrayDeque<Item> interactive = new ArrayDeque<>();
-    private final ArrayDeque<Item> background = new ArrayDeque<>();
+    private final TenantQueues<Item> interactive = new TenantQueues<>();
+    private final TenantQueues<Item> background = new TenantQueues<>();
+    /** Items per tenant from submit until their vector (or failure): queued or in a batch; none, no entry. */
+    private final Map<String, Integer> pendingByTenant = new HashMap<>();
     private final Thread thread;
     private int waiting;
     private volatile boolean running = true;
@@ -81,6 +92,7 @@ public final class MicroBatcher implements AutoCloseable {
     private final DistributionSummary realTokens;
     private final DistributionSummary paddedTokens;
     private final Counter rejectedFull;
+    private final Counter rejectedTenantFull;
     private final Counter rejectedDeadline;
 
     /**
@@ -106,6 +118,8 @@ public final class MicroBatcher implements AutoCloseable {
                 .tags(tags).tag("kind", "padded").register(meters);
         rejectedFull = Counter.builder("meridian.inference.rejected").description("items refused or dropped")
                 .tags(tags).tag("reason", "queue_full").register(meters);
+        rejectedTenantFull = Counter.builder("meridian.inference.rejected").description("items refused or dropped")
+                .tags(tags).tag("reason", "tenant_queue_full").register(meters);
         rejectedDeadline = Counter.builder("meridian.inference.rejected").description("items refused or dropped")
                 .tags(tags).tag("reason", "deadline").register(meters);
         Gauge.builder("meridian.inference.queue.depth", this, MicroBatcher::depth).description("items waiting")
@@ -132,8 +146,12 @@ public final class MicroBatcher implements AutoCloseable {
         return waiting;
     }
 
-    /** Queues every input of one request, or none of them. Each future completes with that input's vector. */
-    public List<CompletableFuture<float[]>> submit(List<long[]> inputs, Priority priority) {
+    /**
+     * Queues every input of one request, or none of them. Each future completes with that input's vector.
+     *
+     * @param tenant whose share of the model this is (the end user)
+     */
+    public List<CompletableFuture<float[]>> submit(List<long[]> inputs, Priority priority, String tenant) {
         long now = System.nanoTime();
         long deadline = now + settings.timeout().toNanos();
         List<CompletableFuture<float[]>> results = new ArrayList<>(inputs.size());
@@ -142,20 +160,28 @@ public final class MicroBatcher implements AutoCloseable {
             if (!running || failure != null) {
                 throw new IllegalStateException(name + (failure != null ? " could not be loaded" : " is shut down"));
             }
+            int pending = pendingByTenant.getOrDefault(tenant, 0);
+            if (pending + inputs.size() > settings.tenantQueueCapacity()) {
+                rejectedTenantFull.increment(inputs.size());
+                throw new QueueFullException("you have " + pending + " inputs waiting for " + name
+                        + " (at most " + settings.tenantQueueCapacity() + "); retry when some are done");
+            }
             if (waiting + inputs.size() > settings.queueCapacity()) {
                 rejectedFull.increment(inputs.size());
                 throw new QueueFullException(name + " has " + waiting + " inputs waiting (capacity "
                         + settings.queueCapacity() + "); retry shortly");
             }
-            ArrayDeque<Item> queue = priority == Priority.INTERACTIVE ? interactive : background;
+            TenantQueues<Item> queue = priority == Priority.INTERACTIVE ? interactive : background;
             SpanContext caller = Span.current().getSpanContext();
             Instant enqueuedAt = Instant.now();
             for (long[] ids : inputs) {
-                Item item = new Item(ids, priority, now, deadline, caller, enqueuedAt);
-                queue.addLast(item);
+                Item item = new Item(ids, priority, tenant, now, deadline, caller, enqueuedAt);
+                queue.addLast(tenant, item);
                 results.add(item.result);
+                item.result.whenComplete((vector, error) -> done(tenant));
             }
             waiting += inputs.size();
+            pendingByTenant.put(tenant, pending + inputs.size());
             notEmpty.signal();
         } finally {
             lock.unlock();
@@ -190,7 +216,8 @@ public final class MicroBatcher implements AutoCloseable {
                 int to = cut(window, from);
                 runBatch(runner, window.subList(from, to));
                 from = to;
-                if (from < window.size() && interactiveWaitsBehindBackground(window, from)) {
+                if (from < window.size() && (interactiveWaitsBehindBackground(window, from)
+                        || aTenantWaitsOutside(window, from))) {
                     requeue(window.subList(from, window.size()));
                     break;
                 }
@@ -224,8 +251,11 @@ public final class MicroBatcher implements AutoCloseable {
                     notEmpty.awaitNanos(left);
                 }
                 long now = System.nanoTime();
-                drainInto(interactive, window, now);
-                drainInto(background, window, now);
+                // several tenants waiting: one batch's worth at a time, taken round robin, so each gets a place in
+                // the next batch instead of waiting behind a whole sorted window of someone else's
+                int limit = tenantsWaiting() > 1 ? settings.maxBatchSize() : settings.sortWindow();
+                drainInto(interactive, window, now, limit);
+                drainInto(background, window, now, limit);
             }
         } finally {
             lock.unlock();
@@ -233,17 +263,26 @@ public final class MicroBatcher implements AutoCloseable {
     }
 
     private long oldestEnqueued() {
-        Item a = interactive.peekFirst();
-        Item b = background.peekFirst();
-        if (a == null) {
-            return b.enqueued;
-        }
-        return b == null ? a.enqueued : Math.min(a.enqueued, b.enqueued);
+        return Math.min(interactive.minOfHeads(item -> item.enqueued), background.minOfHeads(item -> item.enqueued));
     }
 
-    private void drainInto(ArrayDeque<Item> queue, List<Item> window, long now) {
-        while (window.size() < settings.sortWindow() && !queue.isEmpty()) {
-            Item item = queue.pollFirst();
+    /** Tenants with items queued (one with both priorities counts twice: a smaller window then does no harm). */
+    private int tenantsWaiting() {
+        return interactive.tenants() + background.tenants();
+    }
+
+    private void done(String tenant) {
+        lock.lock();
+        try {
+            pendingByTenant.computeIfPresent(tenant, (t, count) -> count == 1 ? null : count - 1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void drainInto(TenantQueues<Item> queue, List<Item> window, long now, int limit) {
+        while (window.size() < limit && !queue.isEmpty()) {
+            Item item = queue.pollNextTurn();
             waiting--;
             if (item.result.isDone()) {
                 continue; // the caller is gone (cancelled), nothing to compute
@@ -294,12 +333,34 @@ public final class MicroBatcher implements AutoCloseable {
         return false;
     }
 
+    /** An interactive tenant with nothing in the rest of the window is waiting: it should not wait for all of it. */
+    private boolean aTenantWaitsOutside(List<Item> window, int from) {
+        lock.lock();
+        try {
+            if (interactive.isEmpty()) {
+                return false;
+            }
+            Set<String> inWindow = new HashSet<>();
+            for (int i = from; i < window.size(); i++) {
+                inWindow.add(window.get(i).tenant);
+            }
+            for (String tenant : interactive.tenantsWaiting()) {
+                if (!inWindow.contains(tenant)) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void requeue(List<Item> rest) {
         lock.lock();
         try {
             for (int i = rest.size() - 1; i >= 0; i--) {
                 Item item = rest.get(i);
-                (item.priority == Priority.INTERACTIVE ? interactive : background).addFirst(item);
+                (item.priority == Priority.INTERACTIVE ? interactive : background).addFirst(item.tenant, item);
                 waiting++;
             }
         } finally {
@@ -372,10 +433,8 @@ public final class MicroBatcher implements AutoCloseable {
     private void failAll(Throwable cause) {
         lock.lock();
         try {
-            interactive.forEach(item -> item.result.completeExceptionally(cause));
-            background.forEach(item -> item.result.completeExceptionally(cause));
-            interactive.clear();
-            background.clear();
+            interactive.drainAll(item -> item.result.completeExceptionally(cause));
+            background.drainAll(item -> item.result.completeExceptionally(cause));
             waiting = 0;
         } finally {
             lock.unlock();
@@ -391,6 +450,7 @@ public final class MicroBatcher implements AutoCloseable {
     private static final class Item {
         final long[] ids;
         final Priority priority;
+        final String tenant;
         final long enqueued;
         final long deadline;
         /** The span of the request that queued the item (invalid when there is none) and when it did. */
@@ -398,9 +458,11 @@ public final class MicroBatcher implements AutoCloseable {
         final Instant enqueuedAt;
         final CompletableFuture<float[]> result = new CompletableFuture<>();
 
-        Item(long[] ids, Priority priority, long enqueued, long deadline, SpanContext caller, Instant enqueuedAt) {
+        Item(long[] ids, Priority priority, String tenant, long enqueued, long deadline, SpanContext caller,
+             Instant enqueuedAt) {
             this.ids = ids;
             this.priority = priority;
+            this.tenant = tenant;
             this.enqueued = enqueued;
             this.deadline = deadline;
             this.caller = caller;

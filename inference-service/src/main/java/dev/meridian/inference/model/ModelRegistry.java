@@ -33,14 +33,17 @@ public class ModelRegistry {
 
     public ModelRegistry(InferenceConfig config, MeterRegistry meters, Tracer tracer) {
         InferenceConfig.Batching batching = config.batching();
-        if (config.limits().maxItems() > batching.queueCapacity()) {
+        if (config.limits().maxItems() > batching.tenantQueueCapacity()
+                || batching.tenantQueueCapacity() > batching.queueCapacity()) {
             // A request the queue can never hold would get 429s forever; refuse the configuration instead.
-            throw new IllegalStateException("meridian.inference.limits.max-items exceeds batching.queue-capacity");
+            throw new IllegalStateException("meridian.inference: limits.max-items <= batching.tenant-queue-capacity"
+                    + " <= batching.queue-capacity must hold");
         }
         int threads = batching.intraOpThreads() > 0 ? batching.intraOpThreads() : Runtime.getRuntime().availableProcessors();
         MicroBatcher.Settings settings = new MicroBatcher.Settings(batching.maxBatchSize(), batching.maxBatchTokens(),
                 batching.maxPaddingRatio(), batching.paddingCutMinBatch(), batching.maxWait(),
-                batching.queueCapacity(), batching.sortWindow(), batching.requestTimeout());
+                batching.queueCapacity(), batching.tenantQueueCapacity(), batching.sortWindow(),
+                batching.requestTimeout());
         for (ModelConfig model : config.models().values()) {
             String name = model.id() + ":" + model.version();
             if (byQualifiedName.containsKey(name)) {

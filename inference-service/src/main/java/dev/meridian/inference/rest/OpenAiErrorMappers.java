@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.meridian.inference.security.TokenChecks;
 import dev.meridian.inference.service.InferenceException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -36,6 +37,15 @@ public class OpenAiErrorMappers {
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
     public Response unauthorized(RuntimeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) { // the check's failure may come wrapped
+            if (cause instanceof AuthenticationFailedException failed
+                    && failed.getAttribute(TokenChecks.ACCOUNT_STATUS) != null) {
+                // a valid token of a disabled or erased account: who they are is known, what they may do is nothing
+                String status = failed.getAttribute(TokenChecks.ACCOUNT_STATUS);
+                return OpenAiError.response(403, "invalid_request_error", "account_" + status, null,
+                        "this account is " + status);
+            }
+        }
         Response response = OpenAiError.response(401, "invalid_request_error", "invalid_api_key", null,
                 "a valid access token is required (Authorization: Bearer ...)");
         return Response.fromResponse(response).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"meridian\"").build();

@@ -48,6 +48,8 @@ class MicroBatcherTest {
     private final BlockingQueue<List<long[]>> batches = new LinkedBlockingQueue<>();
     private final CountDownLatch gate = new CountDownLatch(1);
     private volatile boolean holdBatches;
+    private volatile long batchMillis;
+    private final java.util.concurrent.atomic.AtomicInteger batchesRun = new java.util.concurrent.atomic.AtomicInteger();
     private double paddingRatio = 100; // off unless a test is about it
     private MicroBatcher batcher;
     private Tracer tracer = OpenTelemetry.noop().getTracer("test");
@@ -58,8 +60,12 @@ class MicroBatcherTest {
             return new float[batch.size()][2];
         }
         batches.add(new ArrayList<>(batch));
+        batchesRun.incrementAndGet();
         if (holdBatches) {
             gate.await();
+        }
+        if (batchMillis > 0) {
+            Thread.sleep(batchMillis); // the model's compute time, so a backlog takes a while to work through
         }
         float[][] out = new float[batch.size()][];
         for (int i = 0; i < batch.size(); i++) {
@@ -69,8 +75,13 @@ class MicroBatcherTest {
     };
 
     private MicroBatcher start(int maxBatch, int maxTokens, Duration maxWait, int capacity, Duration timeout) {
+        return start(maxBatch, maxTokens, maxWait, capacity, capacity, timeout);
+    }
+
+    private MicroBatcher start(int maxBatch, int maxTokens, Duration maxWait, int capacity, int tenantCapacity,
+                               Duration timeout) {
         batcher = new MicroBatcher("test", new MicroBatcher.Settings(maxBatch, maxTokens, paddingRatio, 8, maxWait, capacity,
-                256, timeout),
+                tenantCapacity, 256, timeout),
                 () -> model, WARM_UP_LENGTH, new SimpleMeterRegistry(), Tags.empty(), tracer);
         return batcher;
     }
@@ -94,7 +105,7 @@ class MicroBatcherTest {
         start(8, 4096, Duration.ofMillis(2), 1000, Duration.ofSeconds(10));
         List<CompletableFuture<float[]>> results = new ArrayList<>();
         for (int i = 1; i <= 50; i++) {
-            results.addAll(batcher.submit(List.of(ids(i, 1 + i % 7)), Priority.INTERACTIVE));
+            results.addAll(batcher.submit(List.of(ids(i, 1 + i % 7)), Priority.INTERACTIVE, "t"));
         }
         for (int i = 1; i <= 50; i++) {
             float[] vector = results.get(i - 1).get(5, TimeUnit.SECONDS);
@@ -108,7 +119,7 @@ class MicroBatcherTest {
     void waitingItemsAreSortedByLengthAndCutByThePaddedTokenBudget() throws Exception {
         start(32, 40, Duration.ofMillis(50), 1000, Duration.ofSeconds(10));
         List<long[]> inputs = List.of(ids(1, 20), ids(2, 3), ids(3, 10), ids(4, 4), ids(5, 20), ids(6, 5));
-        List<CompletableFuture<float[]>> results = batcher.submit(inputs, Priority.INTERACTIVE);
+        List<CompletableFuture<float[]>> results = batcher.submit(inputs, Priority.INTERACTIVE, "t");
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
 
         List<List<long[]>> ran = new ArrayList<>(batches);
@@ -132,7 +143,7 @@ class MicroBatcherTest {
             inputs.add(ids(i + 1, 4));
         }
         inputs.add(ids(10, 20));
-        List<CompletableFuture<float[]>> results = batcher.submit(inputs, Priority.INTERACTIVE);
+        List<CompletableFuture<float[]>> results = batcher.submit(inputs, Priority.INTERACTIVE, "t");
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
 
         assertEquals(List.of(9, 1), batches.stream().map(List::size).toList(),
@@ -142,7 +153,7 @@ class MicroBatcherTest {
     @Test
     void aBatchClosesAtTheMaximumWaitWhenTrafficIsLight() throws Exception {
         start(32, 4096, Duration.ofMillis(20), 1000, Duration.ofSeconds(10));
-        float[] vector = batcher.submit(List.of(ids(7, 3)), Priority.INTERACTIVE).get(0).get(5, TimeUnit.SECONDS);
+        float[] vector = batcher.submit(List.of(ids(7, 3)), Priority.INTERACTIVE, "t").get(0).get(5, TimeUnit.SECONDS);
         assertEquals(7, vector[0]);
         assertEquals(1, batches.poll().size());
     }
@@ -151,15 +162,15 @@ class MicroBatcherTest {
     void interactiveItemsRunBeforeBackgroundItemsThatWaitedLonger() throws Exception {
         start(4, 4096, Duration.ofMillis(1), 1000, Duration.ofSeconds(10));
         holdBatches = true;
-        CompletableFuture<float[]> blocker = batcher.submit(List.of(ids(99, 2)), Priority.INTERACTIVE).get(0);
+        CompletableFuture<float[]> blocker = batcher.submit(List.of(ids(99, 2)), Priority.INTERACTIVE, "t").get(0);
         assertEquals(99, batches.poll(5, TimeUnit.SECONDS).get(0)[0]); // the model is now busy with it
 
         List<long[]> jobs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             jobs.add(ids(100 + i, 2));
         }
-        batcher.submit(jobs, Priority.BACKGROUND);
-        CompletableFuture<float[]> interactive = batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE).get(0);
+        batcher.submit(jobs, Priority.BACKGROUND, "t");
+        CompletableFuture<float[]> interactive = batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE, "t").get(0);
         gate.countDown();
 
         interactive.get(5, TimeUnit.SECONDS);
@@ -168,16 +179,50 @@ class MicroBatcherTest {
         assertTrue(next.stream().anyMatch(b -> b[0] == 1), "the interactive item is in the first batch after the busy one");
     }
 
+    /**
+     * Tenant A keeps three 200-input requests coming (its share holds two) while B sends single inputs one after the
+     * other: B is never refused, and each of B's inputs runs within three batches of arriving (the batch running,
+     * then the next window, cut across both tenants), not behind A's backlog of dozens.
+     */
+    @Test
+    void aTenantsBacklogDelaysAnotherTenantsInputByAtMostThreeBatches() throws Exception {
+        batchMillis = 2;
+        start(8, 4096, Duration.ofMillis(1), 1000, 400, Duration.ofSeconds(30));
+        List<CompletableFuture<float[]>> backlog = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            List<long[]> inputs = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                inputs.add(ids(1000 + r * 200 + i, 2 + i % 9));
+            }
+            backlog.addAll(batcher.submit(inputs, Priority.INTERACTIVE, "A"));
+        }
+        List<long[]> third = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            third.add(ids(2000 + i, 4));
+        }
+        assertThrows(MicroBatcher.QueueFullException.class, () -> batcher.submit(third, Priority.INTERACTIVE, "A"),
+                "A's share holds two of its requests");
+        int worst = 0;
+        for (int i = 0; i < 20; i++) {
+            int before = batchesRun.get();
+            batcher.submit(List.of(ids(i + 1, 3)), Priority.INTERACTIVE, "B").get(0).get(10, TimeUnit.SECONDS);
+            worst = Math.max(worst, batchesRun.get() - before);
+        }
+        assertTrue(worst <= 3, "one of B's inputs waited for " + worst + " batches");
+        assertTrue(backlog.stream().anyMatch(f -> !f.isDone()), "A's backlog outlasted B's inputs: the test measured nothing");
+        CompletableFuture.allOf(backlog.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    }
+
     @Test
     void aFullQueueRefusesTheWholeRequestAndKeepsServingOthers() throws Exception {
         start(2, 4096, Duration.ofMillis(1), 5, Duration.ofSeconds(10));
         holdBatches = true;
-        CompletableFuture<float[]> busy = batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE).get(0);
+        CompletableFuture<float[]> busy = batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE, "t").get(0);
         batches.poll(5, TimeUnit.SECONDS);
-        List<CompletableFuture<float[]>> queued = batcher.submit(List.of(ids(2, 2), ids(3, 2), ids(4, 2)), Priority.INTERACTIVE);
+        List<CompletableFuture<float[]>> queued = batcher.submit(List.of(ids(2, 2), ids(3, 2), ids(4, 2)), Priority.INTERACTIVE, "t");
 
         assertThrows(MicroBatcher.QueueFullException.class,
-                () -> batcher.submit(List.of(ids(5, 2), ids(6, 2), ids(7, 2)), Priority.INTERACTIVE));
+                () -> batcher.submit(List.of(ids(5, 2), ids(6, 2), ids(7, 2)), Priority.INTERACTIVE, "t"));
         assertEquals(3, batcher.depth(), "nothing of the refused request was queued");
 
         gate.countDown();
@@ -191,10 +236,10 @@ class MicroBatcherTest {
     void itemsPastTheirDeadlineOrWhoseCallerLeftNeverReachTheModel() throws Exception {
         start(4, 4096, Duration.ofMillis(1), 100, Duration.ofMillis(100));
         holdBatches = true;
-        CompletableFuture<float[]> busy = batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE).get(0);
+        CompletableFuture<float[]> busy = batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE, "t").get(0);
         batches.poll(5, TimeUnit.SECONDS);
-        CompletableFuture<float[]> expires = batcher.submit(List.of(ids(2, 2)), Priority.INTERACTIVE).get(0);
-        CompletableFuture<float[]> abandoned = batcher.submit(List.of(ids(3, 2)), Priority.INTERACTIVE).get(0);
+        CompletableFuture<float[]> expires = batcher.submit(List.of(ids(2, 2)), Priority.INTERACTIVE, "t").get(0);
+        CompletableFuture<float[]> abandoned = batcher.submit(List.of(ids(3, 2)), Priority.INTERACTIVE, "t").get(0);
         abandoned.cancel(false);
 
         TimeUnit.MILLISECONDS.sleep(150); // the passing of time is the subject here: the 100 ms deadline expires
@@ -203,7 +248,7 @@ class MicroBatcherTest {
         ExecutionException timedOut = assertThrows(ExecutionException.class, () -> expires.get(5, TimeUnit.SECONDS));
         assertInstanceOf(MicroBatcher.DeadlineExceededException.class, timedOut.getCause());
         busy.get(5, TimeUnit.SECONDS);
-        batcher.submit(List.of(ids(4, 2)), Priority.INTERACTIVE).get(0).get(5, TimeUnit.SECONDS);
+        batcher.submit(List.of(ids(4, 2)), Priority.INTERACTIVE, "t").get(0).get(5, TimeUnit.SECONDS);
         assertFalse(batches.stream().flatMap(List::stream).anyMatch(b -> b[0] == 2 || b[0] == 3),
                 "neither the expired nor the abandoned item ran");
     }
@@ -211,14 +256,14 @@ class MicroBatcherTest {
     @Test
     void aModelThatCannotLoadIsReportedAndRefusesWork() throws Exception {
         batcher = new MicroBatcher("broken", new MicroBatcher.Settings(4, 4096, 1.1, 8, Duration.ofMillis(1), 10,
-                256, Duration.ofSeconds(1)), () -> { throw new IllegalStateException("no such file"); }, WARM_UP_LENGTH,
+                10, 256, Duration.ofSeconds(1)), () -> { throw new IllegalStateException("no such file"); }, WARM_UP_LENGTH,
                 new SimpleMeterRegistry(), Tags.empty(), tracer);
         while (batcher.failure() == null) {
             Thread.onSpinWait();
         }
         assertFalse(batcher.ready());
         assertEquals("no such file", batcher.failure());
-        assertThrows(IllegalStateException.class, () -> batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE));
+        assertThrows(IllegalStateException.class, () -> batcher.submit(List.of(ids(1, 2)), Priority.INTERACTIVE, "t"));
     }
 
     @Test
@@ -249,10 +294,10 @@ class MicroBatcherTest {
         Span second = tracer.spanBuilder("second request").startSpan();
         List<CompletableFuture<float[]>> results = new ArrayList<>();
         try (Scope ignored = first.makeCurrent()) {
-            results.addAll(batcher.submit(List.of(ids(1, 3), ids(2, 3)), Priority.INTERACTIVE));
+            results.addAll(batcher.submit(List.of(ids(1, 3), ids(2, 3)), Priority.INTERACTIVE, "t"));
         }
         try (Scope ignored = second.makeCurrent()) {
-            results.addAll(batcher.submit(List.of(ids(3, 3)), Priority.INTERACTIVE));
+            results.addAll(batcher.submit(List.of(ids(3, 3)), Priority.INTERACTIVE, "t"));
         }
         for (CompletableFuture<float[]> result : results) {
             result.get(5, TimeUnit.SECONDS);

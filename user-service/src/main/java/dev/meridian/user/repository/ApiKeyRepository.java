@@ -27,4 +27,9 @@ public class ApiKeyRepository implements PanacheRepositoryBase<ApiKey, UUID> {
     public Uni<List<ApiKey>> revokeAllOf(UUID userId, Instant now) {
         return listOf(userId).invoke(keys -> keys.forEach(key -> key.revokedAt = now));
     }
+
+    /** Every key of the user, revoked ones included. */
+    public Uni<List<ApiKey>> allOf(UUID userId) {
+        return list("userId", userId);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.meridian.user.rest;
 
 import dev.meridian.user.User;
+import dev.meridian.user.service.Deadlines;
 import dev.meridian.user.service.SigningKeyService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -22,10 +23,12 @@ public class AdminKeyResource {
 
     private final SigningKeyService keys;
     private final SecurityIdentity identity;
+    private final Deadlines deadlines;
 
-    public AdminKeyResource(SigningKeyService keys, SecurityIdentity identity) {
+    public AdminKeyResource(SigningKeyService keys, SecurityIdentity identity, Deadlines deadlines) {
         this.keys = keys;
         this.identity = identity;
+        this.deadlines = deadlines;
     }
 
     @POST
@@ -33,6 +36,6 @@ public class AdminKeyResource {
     @Operation(summary = "Rotate the token signing key", description = "New tokens are signed with a new key; the "
             + "old public key stays in the JWKS until every token it signed has expired.")
     public Uni<Map<String, String>> rotate() {
-        return keys.rotate(UserResource.me(identity)).map(kid -> Map.of("kid", kid));
+        return deadlines.database(keys.rotate(UserResource.me(identity))).map(kid -> Map.of("kid", kid));
     }
 }

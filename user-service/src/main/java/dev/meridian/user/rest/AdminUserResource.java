@@ -7,6 +7,7 @@ import dev.meridian.user.rest.AdminUserDtos.UserPage;
 import dev.meridian.user.rest.UserDtos.UserView;
 import dev.meridian.user.service.AccountService;
 import dev.meridian.user.service.AdminService;
+import dev.meridian.user.service.Deadlines;
 import dev.meridian.user.service.ErasureService;
 import dev.meridian.user.service.ServiceException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -42,13 +43,15 @@ public class AdminUserResource {
     private final AccountService accounts;
     private final ErasureService erasure;
     private final SecurityIdentity identity;
+    private final Deadlines deadlines;
 
     public AdminUserResource(AdminService admin, AccountService accounts, ErasureService erasure,
-                             SecurityIdentity identity) {
+                             SecurityIdentity identity, Deadlines deadlines) {
         this.admin = admin;
         this.accounts = accounts;
         this.erasure = erasure;
         this.identity = identity;
+        this.deadlines = deadlines;
     }
 
     @GET
@@ -64,7 +67,7 @@ public class AdminUserResource {
         }
         AdminService.Filter filter = new AdminService.Filter(emailPrefix, role,
                 tier == null ? null : AccountService.parseTier(tier), status == null ? null : parseStatus(status));
-        return admin.list(after, limit, filter).map(users -> new UserPage(
+        return deadlines.database(admin.list(after, limit, filter)).map(users -> new UserPage(
                 users.stream().map(UserView::of).toList(),
                 users.size() == limit ? users.get(users.size() - 1).id : null));
     }
@@ -74,7 +77,7 @@ public class AdminUserResource {
     @Operation(summary = "One account")
     @APIResponse(responseCode = "404", description = "No such account")
     public Uni<Response> get(@PathParam("id") UUID id) {
-        return accounts.get(id).map(user -> Response.ok(UserView.of(user)).tag(UserResource.etag(user.version)).build());
+        return deadlines.database(accounts.get(id)).map(user -> Response.ok(UserView.of(user)).tag(UserResource.etag(user.version)).build());
     }
 
     @PATCH
@@ -88,7 +91,7 @@ public class AdminUserResource {
         Bodies.required(patch);
         AdminService.Change change = new AdminService.Change(patch.roles() == null ? null : List.copyOf(patch.roles()),
                 patch.tier() == null ? null : AccountService.parseTier(patch.tier()), patch.status());
-        return admin.change(UserResource.me(identity), id, UserResource.version(ifMatch), change)
+        return deadlines.database(admin.change(UserResource.me(identity), id, UserResource.version(ifMatch), change))
                 .map(user -> Response.ok(UserView.of(user)).tag(UserResource.etag(user.version)).build());
     }
 
@@ -98,7 +101,7 @@ public class AdminUserResource {
     @APIResponse(responseCode = "204", description = "Erased (or already erased)")
     @APIResponse(responseCode = "404", description = "No such account")
     public Uni<Response> erase(@PathParam("id") UUID id) {
-        return erasure.erase(id, UserResource.me(identity)).map(ignored -> Response.noContent().build());
+        return deadlines.database(erasure.erase(id, UserResource.me(identity))).map(ignored -> Response.noContent().build());
     }
 
     private static UserStatus parseStatus(String status) {

@@ -3,6 +3,7 @@ package dev.meridian.user.rest;
 import dev.meridian.user.rest.ApiKeyDtos.ApiKeyRequest;
 import dev.meridian.user.rest.ApiKeyDtos.ApiKeyView;
 import dev.meridian.user.service.ApiKeyService;
+import dev.meridian.user.service.Deadlines;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -31,10 +32,12 @@ public class ApiKeyResource {
 
     private final ApiKeyService apiKeys;
     private final SecurityIdentity identity;
+    private final Deadlines deadlines;
 
-    public ApiKeyResource(ApiKeyService apiKeys, SecurityIdentity identity) {
+    public ApiKeyResource(ApiKeyService apiKeys, SecurityIdentity identity, Deadlines deadlines) {
         this.apiKeys = apiKeys;
         this.identity = identity;
+        this.deadlines = deadlines;
     }
 
     @POST
@@ -43,14 +46,14 @@ public class ApiKeyResource {
     @APIResponse(responseCode = "422", description = "Bad name or expiry")
     public Uni<Response> create(ApiKeyRequest request) {
         Bodies.required(request);
-        return apiKeys.create(UserResource.me(identity), request.name(), request.expiresAt())
+        return deadlines.database(apiKeys.create(UserResource.me(identity), request.name(), request.expiresAt()))
                 .map(created -> Response.status(201).entity(ApiKeyView.of(created.key(), created.secret())).build());
     }
 
     @GET
     @Operation(summary = "List your API keys", description = "Prefix, name and dates; never the secret.")
     public Uni<List<ApiKeyView>> list() {
-        return apiKeys.list(UserResource.me(identity))
+        return deadlines.database(apiKeys.list(UserResource.me(identity)))
                 .map(keys -> keys.stream().map(key -> ApiKeyView.of(key, null)).toList());
     }
 
@@ -58,9 +61,11 @@ public class ApiKeyResource {
     @Path("{id}")
     @Operation(summary = "Revoke an API key", description = "Exchange stops at once; tokens minted from it stop "
             + "within seconds.")
-    @APIResponse(responseCode = "204", description = "Revoked")
+    @APIResponse(responseCode = "204", description = "Revoked (also when it already was: the revocation is written again)")
     @APIResponse(responseCode = "404", description = "No such key of yours")
+    @APIResponse(responseCode = "503", description = "The revocation could not be stored; retry (Retry-After)")
     public Uni<Response> revoke(@PathParam("id") UUID id) {
-        return apiKeys.revoke(UserResource.me(identity), id).map(ignored -> Response.noContent().build());
+        return deadlines.database(apiKeys.revoke(UserResource.me(identity), id,
+                UserResource.redisStalled(identity))).map(ignored -> Response.noContent().build());
     }
 }

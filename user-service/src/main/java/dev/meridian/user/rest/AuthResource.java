@@ -3,6 +3,7 @@ package dev.meridian.user.rest;
 import dev.meridian.user.rest.AuthDtos.RefreshRequest;
 import dev.meridian.user.rest.AuthDtos.TokenRequest;
 import dev.meridian.user.rest.AuthDtos.TokenResponse;
+import dev.meridian.user.service.Deadlines;
 import dev.meridian.user.service.OAuthException;
 import dev.meridian.user.service.TokenService;
 import io.smallrye.mutiny.Uni;
@@ -10,6 +11,8 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -31,9 +34,11 @@ public class AuthResource {
     public static final String GRANT_API_KEY = "api_key";
 
     private final TokenService tokens;
+    private final Deadlines deadlines;
 
-    public AuthResource(TokenService tokens) {
+    public AuthResource(TokenService tokens, Deadlines deadlines) {
         this.tokens = tokens;
+        this.deadlines = deadlines;
     }
 
     @POST
@@ -43,13 +48,14 @@ public class AuthResource {
             + "password), refresh_token (refresh_token) or api_key (api_key).")
     @APIResponse(responseCode = "200", description = "Access token (15 min) and, for logins, a refresh token")
     @APIResponse(responseCode = "400", description = "invalid_request, invalid_grant or unsupported_grant_type")
-    public Uni<Response> tokenJson(TokenRequest request) {
+    public Uni<Response> tokenJson(TokenRequest request, @Context HttpServerRequest http) {
         if (request == null) {
             return Uni.createFrom().failure(OAuthException.invalidRequest("a JSON body is required"));
         }
         String grant = request.grantType() == null ? GRANT_PASSWORD : request.grantType();
         String username = request.username() != null ? request.username() : request.email();
-        return grant(grant, username, request.password(), request.refreshToken(), request.apiKey());
+        return grant(grant, username, request.password(), request.refreshToken(), request.apiKey(),
+                ClientAddress.of(http));
     }
 
     @POST
@@ -57,22 +63,23 @@ public class AuthResource {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> tokenForm(@RestForm("grant_type") String grantType, @RestForm String username,
                                    @RestForm String password, @RestForm("refresh_token") String refreshToken,
-                                   @RestForm("api_key") String apiKey) {
+                                   @RestForm("api_key") String apiKey, @Context HttpServerRequest http) {
         if (grantType == null) {
             return Uni.createFrom().failure(OAuthException.invalidRequest("grant_type is required"));
         }
-        return grant(grantType, username, password, refreshToken, apiKey);
+        return grant(grantType, username, password, refreshToken, apiKey, ClientAddress.of(http));
     }
 
-    private Uni<Response> grant(String grantType, String username, String password, String refreshToken, String apiKey) {
+    private Uni<Response> grant(String grantType, String username, String password, String refreshToken, String apiKey,
+                                String client) {
         Uni<TokenService.TokenPair> pair = switch (grantType) {
-            case GRANT_PASSWORD -> tokens.passwordGrant(username, password);
+            case GRANT_PASSWORD -> tokens.passwordGrant(username, password, client);
             case GRANT_REFRESH -> tokens.refreshGrant(refreshToken);
             case GRANT_API_KEY -> tokens.apiKeyGrant(apiKey);
             default -> Uni.createFrom().failure(new OAuthException(400, "unsupported_grant_type",
                     "grant_type must be password, refresh_token or api_key"));
         };
-        return pair.map(AuthResource::ok);
+        return deadlines.database(pair).map(AuthResource::ok);
     }
 
     @POST
@@ -83,14 +90,15 @@ public class AuthResource {
     @APIResponse(responseCode = "200", description = "New access and refresh token")
     @APIResponse(responseCode = "400", description = "invalid_grant: unknown, expired, revoked or reused token")
     public Uni<Response> refresh(RefreshRequest request) {
-        return tokens.refreshGrant(request == null ? null : request.refreshToken()).map(AuthResource::ok);
+        return deadlines.database(tokens.refreshGrant(request == null ? null : request.refreshToken()))
+                .map(AuthResource::ok);
     }
 
     @POST
     @Path("refresh")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> refreshForm(@RestForm("refresh_token") String refreshToken) {
-        return tokens.refreshGrant(refreshToken).map(AuthResource::ok);
+        return deadlines.database(tokens.refreshGrant(refreshToken)).map(AuthResource::ok);
     }
 
     @POST
@@ -99,14 +107,15 @@ public class AuthResource {
     @Operation(summary = "Log out", description = "Revokes the refresh token's whole family.")
     @APIResponse(responseCode = "204", description = "Logged out (also when already logged out)")
     public Uni<Response> logout(RefreshRequest request) {
-        return tokens.logout(request == null ? null : request.refreshToken()).map(ignored -> Response.noContent().build());
+        return deadlines.database(tokens.logout(request == null ? null : request.refreshToken()))
+                .map(ignored -> Response.noContent().build());
     }
 
     @POST
     @Path("logout")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> logoutForm(@RestForm("refresh_token") String refreshToken) {
-        return tokens.logout(refreshToken).map(ignored -> Response.noContent().build());
+        return deadlines.database(tokens.logout(refreshToken)).map(ignored -> Response.noContent().build());
     }
 
     private static Response ok(TokenService.TokenPair pair) {

@@ -30,8 +30,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response service(ServiceException e, UriInfo uri) {
-        return Problem.response(e.kind().status, e.kind().name().toLowerCase(), e.kind().title, e.getMessage(),
-                uri.getPath(), e.field());
+        Response problem = Problem.response(e.kind().status, e.kind().name().toLowerCase(), e.kind().title,
+                e.getMessage(), uri.getPath(), e.field());
+        return e.retryAfterSeconds() > 0
+                ? Response.fromResponse(problem).header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds()).build()
+                : problem;
     }
 
     @ServerExceptionMapper

@@ -9,7 +9,10 @@ import dev.meridian.user.rest.UserDtos.ProfilePatch;
 import dev.meridian.user.rest.UserDtos.SessionView;
 import dev.meridian.user.rest.UserDtos.SignUpRequest;
 import dev.meridian.user.rest.UserDtos.UserView;
+import dev.meridian.events.user.UserStatus;
+import dev.meridian.user.security.AccessTokenIdentityProvider;
 import dev.meridian.user.service.AccountService;
+import dev.meridian.user.service.Deadlines;
 import dev.meridian.user.service.ErasureService;
 import dev.meridian.user.service.ExportService;
 import dev.meridian.user.service.ServiceException;
@@ -45,13 +48,15 @@ public class UserResource {
     private final ExportService exports;
     private final ErasureService erasure;
     private final SecurityIdentity identity;
+    private final Deadlines deadlines;
 
     public UserResource(AccountService accounts, ExportService exports, ErasureService erasure,
-                        SecurityIdentity identity) {
+                        SecurityIdentity identity, Deadlines deadlines) {
         this.accounts = accounts;
         this.exports = exports;
         this.erasure = erasure;
         this.identity = identity;
+        this.deadlines = deadlines;
     }
 
     @POST
@@ -63,7 +68,7 @@ public class UserResource {
     @APIResponse(responseCode = "422", description = "A field breaks a rule; the problem names the rule and field")
     public Uni<Response> signUp(SignUpRequest request, UriInfo uri) {
         Bodies.required(request);
-        return accounts.signUp(request.email(), request.password(), request.displayName(), false)
+        return deadlines.database(accounts.signUp(request.email(), request.password(), request.displayName(), false))
                 .map(user -> Response.created(uri.getBaseUriBuilder().path("v1/users/me").build())
                         .header("Content-Location", "/v1/users/" + user.id)
                         .entity(UserView.of(user)).build());
@@ -76,7 +81,7 @@ public class UserResource {
     @APIResponse(responseCode = "200", description = "The account")
     @APIResponse(responseCode = "401", description = "Missing, invalid, expired or revoked access token")
     public Uni<Response> me() {
-        return accounts.get(me(identity)).map(user -> Response.ok(UserView.of(user)).tag(etag(user.version)).build());
+        return deadlines.database(accounts.get(me(identity))).map(user -> Response.ok(UserView.of(user)).tag(etag(user.version)).build());
     }
 
     @PATCH
@@ -89,7 +94,7 @@ public class UserResource {
     @APIResponse(responseCode = "412", description = "If-Match does not match the current version")
     public Uni<Response> update(ProfilePatch patch, @HeaderParam("If-Match") String ifMatch) {
         Bodies.required(patch);
-        return accounts.updateProfile(me(identity), version(ifMatch), patch.displayName())
+        return deadlines.database(accounts.updateProfile(me(identity), version(ifMatch), patch.displayName()))
                 .map(user -> Response.ok(UserView.of(user)).tag(etag(user.version)).build());
     }
 
@@ -103,7 +108,7 @@ public class UserResource {
     @APIResponse(responseCode = "422", description = "New password breaks the policy")
     public Uni<Response> changePassword(PasswordChange change) {
         Bodies.required(change);
-        return accounts.changePassword(me(identity), change.currentPassword(), change.newPassword())
+        return deadlines.database(accounts.changePassword(me(identity), change.currentPassword(), change.newPassword()))
                 .map(ignored -> Response.noContent().build());
     }
 
@@ -113,7 +118,7 @@ public class UserResource {
     @Operation(summary = "Export your data (GDPR)", description = "Everything user-service holds about you.")
     @APIResponse(responseCode = "200", description = "The export, as a JSON attachment")
     public Uni<Response> export() {
-        return exports.export(me(identity)).map(data -> Response.ok(new Export(Instant.now(), UserView.of(data.user()),
+        return deadlines.database(exports.export(me(identity))).map(data -> Response.ok(new Export(Instant.now(), UserView.of(data.user()),
                         data.sessions().stream().map(SessionView::of).toList(),
                         data.apiKeys().stream().map(key -> ApiKeyView.of(key, null)).toList(),
                         data.audit().stream().map(AuditView::of).toList()))
@@ -131,14 +136,23 @@ public class UserResource {
     public Uni<Response> erase(PasswordConfirmation confirmation) {
         UUID userId = me(identity);
         String password = confirmation == null ? null : confirmation.password();
-        return accounts.get(userId)
-                .flatMap(user -> accounts.requirePassword(user, password, "password"))
-                .flatMap(ignored -> erasure.erase(userId, userId))
-                .map(ignored -> Response.noContent().build());
+        // an erased account was confirmed by the request that erased it: a retry (after a 503 because the deny-list
+        // write failed) only writes the revocation again
+        boolean stalled = redisStalled(identity);
+        Uni<Void> erased = accounts.find(userId).flatMap(user -> user.status == UserStatus.ERASED
+                ? erasure.erase(userId, userId, stalled)
+                : accounts.requirePassword(user, password, "password")
+                        .flatMap(ignored -> erasure.erase(userId, userId, stalled)));
+        return deadlines.database(erased).map(ignored -> Response.noContent().build());
     }
 
     static UUID me(SecurityIdentity identity) {
         return UUID.fromString(identity.getPrincipal().getName());
+    }
+
+    /** Whether this request's deny-list read missed its deadline (Redis is stalled right now). */
+    static boolean redisStalled(SecurityIdentity identity) {
+        return Boolean.TRUE.equals(identity.getAttribute(AccessTokenIdentityProvider.REVOCATION_UNCONFIRMED));
     }
 
     static EntityTag etag(long version) {

@@ -1,7 +1,7 @@
 package dev.meridian.user.security;
 
 import dev.meridian.revocation.TokenRevocation;
-import dev.meridian.user.service.RevocationService;
+import dev.meridian.denylist.DenyList;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
@@ -14,18 +14,24 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.MalformedClaimException;
 
-/** Turns a verified, non-revoked access token into the caller's identity: user id, roles (groups), tier. */
+/**
+ * Turns a verified, non-revoked access token into the caller's identity: user id, roles (groups), tier. The deny-list
+ * is read with a deadline: when it cannot be read the identity carries {@link #REVOCATION_UNCONFIRMED}, ordinary
+ * routes go on with the verified token (as the gateway does) and admin routes refuse ({@code AdminRevocationFilter}).
+ */
 @ApplicationScoped
 public class AccessTokenIdentityProvider implements IdentityProvider<TokenAuthenticationRequest> {
 
     public static final String TIER = "tier";
+    /** Identity attribute (Boolean.TRUE) set when the deny-list could not be read in time. */
+    public static final String REVOCATION_UNCONFIRMED = "meridian.revocation-unconfirmed";
 
     private final AccessTokenVerifier verifier;
-    private final RevocationService revocations;
+    private final DenyList denyList;
 
-    public AccessTokenIdentityProvider(AccessTokenVerifier verifier, RevocationService revocations) {
+    public AccessTokenIdentityProvider(AccessTokenVerifier verifier, DenyList denyList) {
         this.verifier = verifier;
-        this.revocations = revocations;
+        this.denyList = denyList;
     }
 
     @Override
@@ -46,16 +52,14 @@ public class AccessTokenIdentityProvider implements IdentityProvider<TokenAuthen
             String subject = claims.getSubject();
             String apiKey = claims.getClaimValueAsString(TokenRevocation.API_KEY_CLAIM);
             long issuedAt = claims.getIssuedAt().getValue();
-            QuarkusSecurityIdentity identity = QuarkusSecurityIdentity.builder()
+            QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
                     .setPrincipal(new QuarkusPrincipal(subject))
                     .addRoles(new java.util.HashSet<>(claims.getStringListClaimValue("groups")))
-                    .addAttribute(TIER, claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM))
-                    .build();
-            return revocations.isRevoked(subject, apiKey, issuedAt).map(revoked -> {
-                if (revoked) {
-                    throw new AuthenticationFailedException("access token revoked");
-                }
-                return identity;
+                    .addAttribute(TIER, claims.getClaimValueAsString(TokenRevocation.TIER_CLAIM));
+            return denyList.verdict(subject, apiKey, issuedAt).map(verdict -> switch (verdict) {
+                case REVOKED -> throw new AuthenticationFailedException("access token revoked");
+                case UNKNOWN -> identity.addAttribute(REVOCATION_UNCONFIRMED, Boolean.TRUE).build();
+                case ALLOWED -> identity.build();
             });
         } catch (MalformedClaimException e) {
             return Uni.createFrom().failure(new AuthenticationFailedException("malformed claims"));

@@ -104,6 +104,12 @@ public class AccountService {
                 });
     }
 
+    /** The account in any state, erased included. */
+    @WithSession
+    public Uni<User> find(UUID userId) {
+        return users.findById(userId).onItem().ifNull().failWith(() -> ServiceException.notFound("user"));
+    }
+
     /** Optimistic locking: {@code expectedVersion} (from If-Match) must match, and a concurrent write still loses. */
     @WithTransaction
     public Uni<User> updateProfile(UUID userId, Long expectedVersion, String displayName) {

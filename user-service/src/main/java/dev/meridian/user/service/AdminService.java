@@ -55,10 +55,27 @@ public class AdminService {
                 filter.status());
     }
 
-    /** Applies role, tier and state changes; disabling cuts the user's existing tokens within seconds. */
+    /**
+     * Applies role, tier and state changes. A role or tier change and disabling revoke the user's existing tokens
+     * within seconds (a deny-list entry read by every verifier): tokens carry roles and tier for their 15 minutes, so
+     * an old token must not keep the old claims; the client refreshes to get new ones.
+     * <p>
+     * The database change commits first, then the deny-list is written. When that write fails the answer is 503 with
+     * Retry-After, and any retry of a change on this user (even one that now finds nothing to change or a stale
+     * If-Match) writes the entry again from the stored revocation time before anything else.
+     */
     public Uni<User> change(UUID actorId, UUID userId, Long expectedVersion, Change change) {
-        return applyChange(actorId, userId, expectedVersion, change).call(user -> user.status == UserStatus.DISABLED
-                ? revocations.revokeUser(userId, Instant.now()) : Uni.createFrom().voidItem());
+        return lastRevocation(userId)
+                .call(previous -> revocations.revokeUser(userId, previous))
+                .flatMap(previous -> applyChange(actorId, userId, expectedVersion, change)
+                        .call(user -> java.util.Objects.equals(previous, user.tokensRevokedAt)
+                                ? Uni.createFrom().voidItem()
+                                : revocations.revokeUser(userId, user.tokensRevokedAt)));
+    }
+
+    @WithSession
+    Uni<Instant> lastRevocation(UUID userId) {
+        return users.findById(userId).map(user -> user == null ? null : user.tokensRevokedAt);
     }
 
     @WithTransaction
@@ -74,6 +91,7 @@ public class AdminService {
             }
             List<String> what = new ArrayList<>();
             Instant now = Instant.now();
+            boolean claimsChange = false;
             if (change.roles() != null) {
                 if (!change.roles().contains(User.ROLE_USER)
                         || !List.of(User.ROLE_USER, User.ROLE_ADMIN).containsAll(change.roles())) {
@@ -84,11 +102,13 @@ public class AdminService {
                 if (admin != user.admin) {
                     what.add("roles " + user.roles() + " -> " + change.roles());
                     user.admin = admin;
+                    claimsChange = true;
                 }
             }
             if (change.tier() != null && change.tier() != user.tier) {
                 what.add("tier " + user.tier.wireName() + " -> " + change.tier().wireName());
                 user.tier = change.tier();
+                claimsChange = true;
             }
             if (change.status() != null && change.status() != user.status) {
                 what.add("status " + user.status + " -> " + change.status());
@@ -98,6 +118,9 @@ public class AdminService {
                 return Uni.createFrom().item(user);
             }
             user.updatedAt = now;
+            if (claimsChange || user.status == UserStatus.DISABLED) {
+                user.revokeTokens(now); // written to the deny-list once this commits
+            }
             Uni<Integer> sessions = user.status == UserStatus.DISABLED
                     ? refreshTokens.revokeAllOf(userId, now) : Uni.createFrom().item(0);
             return sessions

@@ -64,19 +64,27 @@ public class ApiKeyService {
         return apiKeys.listOf(userId);
     }
 
-    /** Revoked keys stop working at once for exchange, and tokens minted from them die via the deny-list. */
-    public Uni<Void> revoke(UUID userId, UUID keyId) {
-        return markRevoked(userId, keyId).flatMap(ignored -> revocations.revokeApiKey(keyId, Instant.now()));
+    /**
+     * Revoked keys stop working at once for exchange, and tokens minted from them die via the deny-list. Idempotent:
+     * revoking a revoked key writes its deny-list entry again (from the stored revocation time) and succeeds, so a
+     * client that got 503 because the deny-list write failed can simply retry.
+     */
+    public Uni<Void> revoke(UUID userId, UUID keyId, boolean redisStalled) {
+        return markRevoked(userId, keyId).flatMap(revokedAt -> revocations.revokeApiKey(keyId, revokedAt, redisStalled));
     }
 
+    /** When the key was revoked (now, or earlier by a previous request). */
     @WithTransaction
-    Uni<Void> markRevoked(UUID userId, UUID keyId) {
+    Uni<Instant> markRevoked(UUID userId, UUID keyId) {
         return apiKeys.findOwned(keyId, userId).flatMap(key -> {
-            if (key == null || key.revokedAt != null) {
+            if (key == null) {
                 return Uni.createFrom().failure(ServiceException.notFound("API key"));
             }
+            if (key.revokedAt != null) {
+                return Uni.createFrom().item(key.revokedAt);
+            }
             key.revokedAt = Instant.now();
-            return audit.persist(AuditEntry.of(userId, "apikey.revoke", userId, key.prefix)).replaceWithVoid();
+            return audit.persist(AuditEntry.of(userId, "apikey.revoke", userId, key.prefix)).replaceWith(key.revokedAt);
         });
     }
 }

@@ -24,6 +24,9 @@ import java.util.UUID;
 @ApplicationScoped
 public class ErasureService {
 
+    /** What every API key of an erased user is renamed to. */
+    public static final String ERASED_KEY_NAME = "erased";
+
     private final UserRepository users;
     private final RefreshTokenRepository refreshTokens;
     private final ApiKeyRepository apiKeys;
@@ -41,27 +44,44 @@ public class ErasureService {
         this.revocations = revocations;
     }
 
+    /**
+     * The deny-list entry is written after the commit from the stored revocation time; erasing again (a retry after a
+     * 503 from a failed write) writes it again.
+     */
     public Uni<Void> erase(UUID userId, UUID actorId) {
-        return eraseInTransaction(userId, actorId)
-                .flatMap(erased -> revocations.revokeUser(userId, Instant.now()));
+        return erase(userId, actorId, false);
     }
 
+    /** @param redisStalled the request's own deny-list read just missed its deadline */
+    public Uni<Void> erase(UUID userId, UUID actorId, boolean redisStalled) {
+        return eraseInTransaction(userId, actorId)
+                .flatMap(revokedAt -> revocations.revokeUser(userId, revokedAt, redisStalled));
+    }
+
+    /** Returns when the user's tokens were revoked by the erasure. */
     @WithTransaction
-    Uni<Boolean> eraseInTransaction(UUID userId, UUID actorId) {
+    Uni<Instant> eraseInTransaction(UUID userId, UUID actorId) {
         Instant now = Instant.now();
         return users.findById(userId).flatMap(user -> {
             if (user == null) {
                 return Uni.createFrom().failure(ServiceException.notFound("user"));
             }
             if (user.status == UserStatus.ERASED) {
-                return Uni.createFrom().item(false);
+                return Uni.createFrom().item(user.tokensRevokedAt != null ? user.tokensRevokedAt : user.erasedAt);
             }
             anonymise(user, now);
             return refreshTokens.revokeAllOf(userId, now)
-                    .flatMap(ignored -> apiKeys.revokeAllOf(userId, now))
+                    .flatMap(ignored -> apiKeys.allOf(userId))
+                    .invoke(keys -> keys.forEach(key -> {
+                        // the names users gave their keys ("Ada's laptop") are personal data too
+                        key.name = ERASED_KEY_NAME;
+                        if (key.revokedAt == null) {
+                            key.revokedAt = now;
+                        }
+                    }))
                     .flatMap(ignored -> audit.persist(AuditEntry.of(actorId, "user.erase", userId, null)))
                     .flatMap(ignored -> outbox.append(new UserErased(userId, now)))
-                    .replaceWith(true);
+                    .replaceWith(user.tokensRevokedAt);
         });
     }
 
@@ -73,5 +93,6 @@ public class ErasureService {
         user.status = UserStatus.ERASED;
         user.erasedAt = now;
         user.updatedAt = now;
+        user.revokeTokens(now);
     }
 }

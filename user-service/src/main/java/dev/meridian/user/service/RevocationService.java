@@ -10,42 +10,54 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
- * Publishes and checks the Redis deny-list described in {@link TokenRevocation}. Token times have one-second
- * resolution, so a revocation also covers tokens issued later within the same second: conservative on purpose.
+ * Writes the Redis deny-list described in {@link TokenRevocation} (reads go through the shared
+ * {@code dev.meridian.denylist.DenyList}). Token times have one-second resolution, so a revocation also covers tokens
+ * issued later within the same second; {@link TokenService} issues tokens after a revocation with the next second.
+ * <p>
+ * Every write is idempotent (same key, same value, expiring when the last token it covers does), so a request whose
+ * write failed (503) writes it again when retried: callers pass the revocation instant stored in the database, not
+ * the time of the retry. A write fails within {@code meridian.users.deadlines.redis-write}.
  */
 @ApplicationScoped
 public class RevocationService {
 
     private final ReactiveValueCommands<String, String> values;
-    private final Duration ttl;
+    private final Deadlines deadlines;
+    private final Duration lifetime;
 
-    public RevocationService(ReactiveRedisDataSource redis, UserServiceConfig config) {
+    public RevocationService(ReactiveRedisDataSource redis, Deadlines deadlines, UserServiceConfig config) {
         this.values = redis.value(String.class);
-        this.ttl = config.jwt().accessTokenTtl().plus(config.jwt().clockSkew()).plusSeconds(1);
+        this.deadlines = deadlines;
+        // a token issued at the revocation second lives this long at most (verifiers allow the skew past expiry)
+        this.lifetime = config.jwt().accessTokenTtl().plus(config.jwt().clockSkew()).plusSeconds(1);
     }
 
-    public Uni<Void> revokeUser(UUID userId, Instant before) {
-        return values.set(TokenRevocation.userKey(userId.toString()), Long.toString(before.getEpochSecond()),
-                new SetArgs().ex(ttl));
+    /** Revokes every token of the user issued at or before {@code at}'s second. Null: nothing to revoke. */
+    public Uni<Void> revokeUser(UUID userId, Instant at) {
+        return revokeUser(userId, at, false);
     }
 
-    public Uni<Void> revokeApiKey(UUID apiKeyId, Instant before) {
-        return values.set(TokenRevocation.apiKeyKey(apiKeyId.toString()), Long.toString(before.getEpochSecond()),
-                new SetArgs().ex(ttl));
+    /** @param redisStalled the request's own deny-list read just missed its deadline: a short write deadline */
+    public Uni<Void> revokeUser(UUID userId, Instant at, boolean redisStalled) {
+        return write(TokenRevocation.userKey(userId.toString()), at, redisStalled);
     }
 
-    public Uni<Boolean> isRevoked(String userId, String apiKeyId, long issuedAt) {
-        List<String> keys = new ArrayList<>(List.of(TokenRevocation.userKey(userId)));
-        if (apiKeyId != null) {
-            keys.add(TokenRevocation.apiKeyKey(apiKeyId));
+    public Uni<Void> revokeApiKey(UUID apiKeyId, Instant at, boolean redisStalled) {
+        return write(TokenRevocation.apiKeyKey(apiKeyId.toString()), at, redisStalled);
+    }
+
+    private Uni<Void> write(String key, Instant at, boolean redisStalled) {
+        if (at == null) {
+            return Uni.createFrom().voidItem();
         }
-        return values.mget(keys.toArray(String[]::new)).map((Map<String, String> found) ->
-                found.values().stream().anyMatch(value -> TokenRevocation.revokes(value, issuedAt)));
+        Instant expires = Instant.ofEpochSecond(at.getEpochSecond()).plus(lifetime);
+        if (!expires.isAfter(Instant.now())) {
+            return Uni.createFrom().voidItem(); // every token it would cover has expired already
+        }
+        return deadlines.redisWrite(values.set(key, Long.toString(at.getEpochSecond()), new SetArgs().exAt(expires)),
+                redisStalled);
     }
 }

@@ -8,7 +8,9 @@ public class ServiceException extends RuntimeException {
         CONFLICT(409, "Conflict"),
         NOT_FOUND(404, "Not found"),
         STALE(412, "Precondition failed"),
-        FORBIDDEN(403, "Forbidden");
+        FORBIDDEN(403, "Forbidden"),
+        /** A dependency (PostgreSQL, Redis) did not answer in time; the client should retry after a while. */
+        UNAVAILABLE(503, "Service unavailable");
 
         public final int status;
         public final String title;
@@ -21,15 +23,31 @@ public class ServiceException extends RuntimeException {
 
     private final Kind kind;
     private final String field;
+    private final long retryAfterSeconds;
 
     public ServiceException(Kind kind, String detail) {
         this(kind, detail, null);
     }
 
     public ServiceException(Kind kind, String detail, String field) {
+        this(kind, detail, field, 0);
+    }
+
+    private ServiceException(Kind kind, String detail, String field, long retryAfterSeconds) {
         super(detail, null, false, false);
         this.kind = kind;
         this.field = field;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** 503 with Retry-After: nothing the client did wrong, the same request may succeed shortly. */
+    public static ServiceException unavailable(String detail, long retryAfterSeconds) {
+        return new ServiceException(Kind.UNAVAILABLE, detail, null, Math.max(1, retryAfterSeconds));
+    }
+
+    /** Seconds for Retry-After; 0 when the refusal is not temporary. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public Kind kind() {

@@ -82,10 +82,12 @@ public class SigningKeyService {
     /** Creates the first key if there is none, then loads the published keys. */
     @WithTransaction
     public Uni<Void> initialise() {
+        // the statement deadline is for requests: an instance starting beside another waits for its key, however long
         return Panache.getSession()
-                .flatMap(session -> session.createNativeQuery(
-                        "select count(*) from (select pg_advisory_xact_lock(" + KEY_INIT_LOCK + ")) l", Long.class)
-                        .getSingleResult())
+                .flatMap(session -> session.createNativeQuery("set local statement_timeout = 0").executeUpdate()
+                        .flatMap(ignored -> session.createNativeQuery(
+                                "select count(*) from (select pg_advisory_xact_lock(" + KEY_INIT_LOCK + ")) l", Long.class)
+                                .getSingleResult()))
                 .flatMap(ignored -> keys.count("retiredAt is null"))
                 .flatMap(active -> active > 0 ? Uni.createFrom().voidItem() : createKey().replaceWithVoid())
                 .flatMap(ignored -> reloadInSession());

@@ -54,20 +54,22 @@ public class TokenService {
     }
 
     /**
-     * Unknown email, wrong password, a disabled account and an account backing off all answer the same, after the
-     * same amount of hashing work.
+     * Unknown email, wrong password, a disabled account and an address backing off all answer the same, after the
+     * same amount of hashing work. Failures count per (account, {@code client} address), see {@link LoginThrottle}.
      */
-    public Uni<TokenPair> passwordGrant(String email, String password) {
+    public Uni<TokenPair> passwordGrant(String email, String password, String client) {
         if (email == null || email.isBlank() || password == null || password.isEmpty()) {
             return Uni.createFrom().failure(OAuthException.invalidRequest("username/email and password are required"));
         }
         return findByEmail(User.normaliseEmail(email)).flatMap(user -> {
-            if (user == null || !user.isActive() || throttle.isBackingOff(user, Instant.now())) {
+            if (user == null || !user.isActive()) {
                 return hasher.verifyDummy(password).flatMap(ignored -> badCredentials());
             }
-            return hasher.verify(password, user.passwordHash).flatMap(ok -> ok
-                    ? loginSucceeded(user.id)
-                    : throttle.recordFailure(user.id).flatMap(ignored -> badCredentials()));
+            return throttle.isBackingOff(user.id, client, Instant.now()).flatMap(backingOff -> backingOff
+                    ? hasher.verifyDummy(password).flatMap(ignored -> badCredentials())
+                    : hasher.verify(password, user.passwordHash).flatMap(ok -> ok
+                            ? throttle.reset(user.id, client).flatMap(ignored -> loginSucceeded(user.id))
+                            : throttle.recordFailure(user.id, client).flatMap(ignored -> badCredentials())));
         });
     }
 
@@ -78,10 +80,8 @@ public class TokenService {
 
     @WithTransaction
     Uni<TokenPair> loginSucceeded(UUID userId) {
-        return throttle.reset(userId).flatMap(ignored -> users.findById(userId)).flatMap(user -> {
-            return newRefreshToken(user.id, UUID.randomUUID())
-                    .map(refresh -> new TokenPair(accessToken(user, null), config.accessTokenTtl().toSeconds(), refresh));
-        });
+        return users.findById(userId).flatMap(user -> newRefreshToken(user.id, UUID.randomUUID())
+                .map(refresh -> new TokenPair(accessToken(user, null), config.accessTokenTtl().toSeconds(), refresh)));
     }
 
     private static <T> Uni<T> badCredentials() {
@@ -167,7 +167,7 @@ public class TokenService {
     }
 
     String accessToken(User user, UUID apiKeyId) {
-        Instant now = Instant.now();
+        Instant now = issuedAt(user, Instant.now());
         Duration ttl = config.accessTokenTtl();
         JwtClaimsBuilder claims = Jwt.issuer(config.issuer())
                 .subject(user.id.toString())
@@ -181,5 +181,19 @@ public class TokenService {
             claims.claim(TokenRevocation.API_KEY_CLAIM, apiKeyId.toString());
         }
         return signingKeys.sign(claims);
+    }
+
+    /**
+     * A deny-list entry revokes tokens issued at or before its second ({@code iat <= value}), so a token issued in the
+     * same second as a revocation (a refresh right after a role change) would be refused. Such a token is issued with
+     * the next second instead: at most one second ahead of the clock, well inside the verifiers' allowed skew, and
+     * after the revocation, so it carries the new claims and works. The revocation instant comes from the database
+     * row read for this very token, so every instance agrees.
+     */
+    static Instant issuedAt(User user, Instant now) {
+        if (user.tokensRevokedAt != null && now.getEpochSecond() <= user.tokensRevokedAt.getEpochSecond()) {
+            return Instant.ofEpochSecond(user.tokensRevokedAt.getEpochSecond() + 1);
+        }
+        return now;
     }
 }

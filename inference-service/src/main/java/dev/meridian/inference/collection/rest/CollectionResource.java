@@ -14,6 +14,7 @@ import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
 import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -25,7 +26,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import java.net.URI;
@@ -44,12 +44,12 @@ public class CollectionResource {
 
     private final CollectionService collections;
     private final InferenceConfig config;
-    private final JsonWebToken token;
+    private final SecurityIdentity identity;
 
-    public CollectionResource(CollectionService collections, InferenceConfig config, JsonWebToken token) {
+    public CollectionResource(CollectionService collections, InferenceConfig config, SecurityIdentity identity) {
         this.collections = collections;
         this.config = config;
-        this.token = token;
+        this.identity = identity;
     }
 
     @POST
@@ -58,7 +58,7 @@ public class CollectionResource {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
-        Caller caller = Caller.of(token);
+        Caller caller = Caller.of(identity);
         return collections.create(caller, caller.owner(owner), request.name(), request.model())
                 .map(created -> Response.status(201).entity(CollectionView.of(created))
                         .location(URI.create("/v1/collections/" + created.name)).build());
@@ -67,21 +67,21 @@ public class CollectionResource {
     @GET
     @Operation(summary = "My collections")
     public Uni<CollectionList> list(@QueryParam("owner") String owner) {
-        return collections.list(Caller.of(token).owner(owner))
+        return collections.list(Caller.of(identity).owner(owner))
                 .map(found -> new CollectionList("list", found.stream().map(CollectionView::of).toList()));
     }
 
     @GET
     @Path("/{name}")
     public Uni<CollectionView> get(@PathParam("name") String name, @QueryParam("owner") String owner) {
-        return collections.get(Caller.of(token).owner(owner), name).map(CollectionView::of);
+        return collections.get(Caller.of(identity).owner(owner), name).map(CollectionView::of);
     }
 
     @DELETE
     @Path("/{name}")
     @Operation(summary = "Delete a collection and all its documents")
     public Uni<Response> delete(@PathParam("name") String name, @QueryParam("owner") String owner) {
-        return collections.delete(Caller.of(token).owner(owner), name).map(ignored -> Response.noContent().build());
+        return collections.delete(Caller.of(identity).owner(owner), name).map(ignored -> Response.noContent().build());
     }
 
     @POST
@@ -92,7 +92,7 @@ public class CollectionResource {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
-        Caller caller = Caller.of(token);
+        Caller caller = Caller.of(identity);
         List<DocumentInput> docs = collections.validated(request.documents(), "documents",
                 config.collections().maxDocumentsPerRequest());
         return collections.put(caller, caller.owner(owner), name, docs, Boolean.TRUE.equals(request.truncate()))
@@ -104,7 +104,7 @@ public class CollectionResource {
     @Path("/{name}/documents/{id}")
     public Uni<Response> deleteDocument(@PathParam("name") String name, @PathParam("id") String id,
                                         @QueryParam("owner") String owner) {
-        return collections.deleteDocument(Caller.of(token).owner(owner), name, id)
+        return collections.deleteDocument(Caller.of(identity).owner(owner), name, id)
                 .map(ignored -> Response.noContent().build());
     }
 
@@ -125,7 +125,7 @@ public class CollectionResource {
                     + config.collections().maxK());
         }
         Map<String, Object> filter = CollectionService.validatedFilter(request.filter());
-        return collections.search(Caller.of(token).owner(owner), name, request.query(), k, filter)
+        return collections.search(Caller.of(identity).owner(owner), name, request.query(), k, filter)
                 .map(result -> new SearchResponse("list", result.collection().name,
                         result.collection().qualifiedModel(),
                         result.hits().stream().map(SearchMatch::of).toList()));

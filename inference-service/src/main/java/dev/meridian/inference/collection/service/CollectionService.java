@@ -96,7 +96,8 @@ public class CollectionService {
         collection.dimensions = version.config().dimensions();
         collection.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
         collection.updatedAt = collection.createdAt;
-        return Panache.withTransaction(() -> quotas.of(owner, tierClaim(caller, owner))
+        // the lock on the owner (until commit) makes count-then-insert atomic against their concurrent creates
+        return Panache.withTransaction(() -> quotas.ofLocked(owner, tierClaim(caller, owner))
                 .flatMap(limits -> collections.countOf(owner).flatMap(count -> {
                     if (count >= limits.quota().maxCollections()) {
                         throw new InferenceException(409, "invalid_request_error", "quota_exceeded", null, "the "

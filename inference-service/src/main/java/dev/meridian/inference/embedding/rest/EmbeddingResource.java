@@ -7,10 +7,12 @@ import dev.meridian.inference.embedding.service.EmbeddingService.Embeddings;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
+import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
+import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -22,34 +24,39 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * A/B splits follow the end user: the gateway's verified {@code X-User-Id}, else OpenAI's {@code user} field. Only
- * the version choice depends on it (a caller can always name {@code id:version}), so the header is not a trust issue.
+ * The caller is the verified token's subject (never a header). A/B splits follow the end user: OpenAI's {@code user}
+ * field when the client names one (its own end user), else the caller. Only the version choice depends on it (a
+ * caller can always name {@code id:version}), so the field is not a trust issue.
  */
 @Path("/v1/embeddings")
+@Authenticated
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public class EmbeddingResource {
 
-    static final String USER_HEADER = "X-User-Id";
-
     private final EmbeddingService embeddings;
     private final ModelRegistry models;
     private final InferenceConfig config;
+    private final SecurityIdentity identity;
 
-    public EmbeddingResource(EmbeddingService embeddings, ModelRegistry models, InferenceConfig config) {
+    public EmbeddingResource(EmbeddingService embeddings, ModelRegistry models, InferenceConfig config,
+                             SecurityIdentity identity) {
         this.embeddings = embeddings;
         this.models = models;
         this.config = config;
+        this.identity = identity;
     }
 
     @POST
     @Operation(summary = "Create embeddings (OpenAI-compatible)")
-    public Uni<EmbeddingResponse> create(EmbeddingRequest request, @HeaderParam(USER_HEADER) String gatewayUser) {
+    public Uni<EmbeddingResponse> create(EmbeddingRequest request) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
+        Caller who = Caller.of(identity);
+        String caller = who.userId().toString();
         boolean base64 = encodingFormat(request.encodingFormat());
-        ModelVersion model = models.resolve(request.model(), gatewayUser != null ? gatewayUser : request.user());
+        ModelVersion model = models.resolve(request.model(), request.user() != null ? request.user() : caller);
         int dimensions = model.config().dimensions();
         if (request.dimensions() != null && request.dimensions() != dimensions) {
             throw InferenceException.invalid("dimensions", "unsupported_dimensions", model.qualifiedName()
@@ -60,7 +67,7 @@ public class EmbeddingResource {
         boolean truncate = Boolean.TRUE.equals(request.truncate());
         boolean list = request.input().isArray() && !request.input().get(0).isIntegralNumber();
         return embeddings.embed(model, inputs, truncate, i -> list ? "input[" + i + "]" : "input",
-                        Priority.INTERACTIVE, gatewayUser)
+                        Priority.INTERACTIVE, caller, who.tier())
                 .map(result -> respond(result, base64));
     }
 

@@ -13,10 +13,12 @@ import dev.meridian.inference.embedding.service.EmbeddingService;
 import dev.meridian.inference.embedding.service.EmbeddingService.Input;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
+import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
+import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -27,8 +29,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Similarity and zero-shot classification on top of the same batcher and cache as /v1/embeddings. */
+/**
+ * Similarity and zero-shot classification on top of the same batcher and cache as /v1/embeddings, for the verified
+ * token's subject (A/B splits follow them too).
+ */
 @Path("/v1")
+@Authenticated
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public class SimilarityResource {
@@ -39,24 +45,29 @@ public class SimilarityResource {
     private final EmbeddingService embeddings;
     private final ModelRegistry models;
     private final InferenceConfig config;
+    private final SecurityIdentity identity;
 
-    public SimilarityResource(EmbeddingService embeddings, ModelRegistry models, InferenceConfig config) {
+    public SimilarityResource(EmbeddingService embeddings, ModelRegistry models, InferenceConfig config,
+                              SecurityIdentity identity) {
         this.embeddings = embeddings;
         this.models = models;
         this.config = config;
+        this.identity = identity;
     }
 
     @POST
     @Path("/similarity")
     @Operation(summary = "Cosine similarity of each candidate to the source text")
-    public Uni<SimilarityResponse> similarity(SimilarityRequest request,
-                                              @HeaderParam(EmbeddingResource.USER_HEADER) String user) {
+    public Uni<SimilarityResponse> similarity(SimilarityRequest request) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
+        Caller who = Caller.of(identity);
+        String user = who.userId().toString();
         List<Input> inputs = inputs(request.source(), "source", request.candidates(), "candidates");
         return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
-                        i -> i == 0 ? "source" : "candidates[" + (i - 1) + "]", Priority.INTERACTIVE, user)
+                        i -> i == 0 ? "source" : "candidates[" + (i - 1) + "]", Priority.INTERACTIVE, user,
+                        who.tier())
                 .map(result -> {
                     float[] source = result.vectors().get(0);
                     List<Score> scores = new ArrayList<>();
@@ -71,14 +82,16 @@ public class SimilarityResource {
     @POST
     @Path("/classify")
     @Operation(summary = "Zero-shot classification: labels ranked by similarity to the input, with softmax scores")
-    public Uni<ClassifyResponse> classify(ClassifyRequest request,
-                                          @HeaderParam(EmbeddingResource.USER_HEADER) String user) {
+    public Uni<ClassifyResponse> classify(ClassifyRequest request) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
+        Caller who = Caller.of(identity);
+        String user = who.userId().toString();
         List<Input> inputs = inputs(request.input(), "input", request.labels(), "labels");
         return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
-                        i -> i == 0 ? "input" : "labels[" + (i - 1) + "]", Priority.INTERACTIVE, user)
+                        i -> i == 0 ? "input" : "labels[" + (i - 1) + "]", Priority.INTERACTIVE, user,
+                        who.tier())
                 .map(result -> {
                     float[] text = result.vectors().get(0);
                     int n = request.labels().size();

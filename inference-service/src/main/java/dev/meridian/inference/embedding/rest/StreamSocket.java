@@ -9,7 +9,9 @@ import dev.meridian.inference.embedding.service.EmbeddingService.Input;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.rest.OpenAiError;
+import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.Authenticated;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
@@ -26,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * {@code /v1/stream}: a client sends texts as they come ({"id", "input", "model"?}) and gets each embedding back as
  * soon as its batch ran ({"id", "object": "embedding", "model", "embedding"}), in completion order, so a stream of
- * texts rides the same micro-batches as HTTP traffic. Authenticated at the upgrade. A connection holds at most
+ * texts rides the same micro-batches as HTTP traffic. Authenticated at the upgrade (the token checked as for every
+ * request, see TokenChecks); texts count as the token's subject's. A connection holds at most
  * {@link #MAX_IN_FLIGHT} texts between arrival and the written answer; beyond that a text is refused with an error
  * frame at once, so a client that sends faster than it reads costs bounded memory.
  */
@@ -39,12 +42,15 @@ public class StreamSocket {
     private final EmbeddingService embeddings;
     private final ModelRegistry models;
     private final ObjectMapper json;
+    private final SecurityIdentity identity;
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
-    public StreamSocket(EmbeddingService embeddings, ModelRegistry models, ObjectMapper json) {
+    public StreamSocket(EmbeddingService embeddings, ModelRegistry models, ObjectMapper json,
+                        SecurityIdentity identity) {
         this.embeddings = embeddings;
         this.models = models;
         this.json = json;
+        this.identity = identity;
     }
 
     @OnOpen
@@ -76,10 +82,11 @@ public class StreamSocket {
             }
             String requestId = id;
             String model = request.path("model").isTextual() ? request.get("model").textValue() : null;
-            String endUser = connection.handshakeRequest().header(EmbeddingResource.USER_HEADER);
+            Caller who = Caller.of(identity);
+            String endUser = who.userId().toString();
             embeddings.embed(models.resolve(model, endUser), List.of(new Input(input.textValue(), null)),
                             request.path("truncate").asBoolean(false), i -> "input", Priority.INTERACTIVE,
-                            endUser)
+                            endUser, who.tier())
                     .map(result -> answer(requestId).put("object", "embedding")
                             .put("model", result.model().qualifiedName())
                             .set("embedding", json.valueToTree(result.vectors().get(0))))

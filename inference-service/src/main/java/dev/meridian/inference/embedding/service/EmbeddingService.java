@@ -1,5 +1,7 @@
 package dev.meridian.inference.embedding.service;
 
+import dev.meridian.inference.budget.rest.TokenBudgetHeaders;
+import dev.meridian.inference.budget.service.TokenBudgetService;
 import dev.meridian.inference.model.MicroBatcher;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelTokenizer;
@@ -35,10 +37,12 @@ public class EmbeddingService {
     private static final int INLINE_TOKENIZE_CHARS = 16 * 1024;
 
     private final EmbeddingCache cache;
+    private final TokenBudgetService budgets;
     private final Map<String, Flight> inFlight = new ConcurrentHashMap<>();
 
-    public EmbeddingService(EmbeddingCache cache) {
+    public EmbeddingService(EmbeddingCache cache, TokenBudgetService budgets) {
         this.cache = cache;
+        this.budgets = budgets;
     }
 
     /** One input: text, or token ids in the model's vocabulary. */
@@ -59,6 +63,15 @@ public class EmbeddingService {
      */
     public Uni<Embeddings> embed(ModelVersion model, List<Input> inputs, boolean truncate, IntFunction<String> paramName,
                                  Priority priority, String owner) {
+        return embed(model, inputs, truncate, paramName, priority, owner, null);
+    }
+
+    /**
+     * @param tier the caller's tier, whose token budget the request is charged to before the model runs (exactly its
+     *             prompt tokens; given back if it then fails); null for work charged elsewhere (jobs, at submission)
+     */
+    public Uni<Embeddings> embed(ModelVersion model, List<Input> inputs, boolean truncate, IntFunction<String> paramName,
+                                 Priority priority, String owner, String tier) {
         Context context = Vertx.currentContext();
         Executor back = context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
         long chars = inputs.stream().mapToLong(Input::size).sum();
@@ -66,18 +79,23 @@ public class EmbeddingService {
         if (chars > INLINE_TOKENIZE_CHARS) {
             tokens = tokens.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).emitOn(back);
         }
-        return tokens.flatMap(tokenized -> vectors(model, tokenized, priority, owner, back)
-                .map(vectors -> {
-                    int promptTokens = 0;
-                    List<Integer> truncated = new ArrayList<>();
-                    for (int i = 0; i < tokenized.size(); i++) {
-                        promptTokens += tokenized.get(i).ids().length;
-                        if (tokenized.get(i).truncated()) {
-                            truncated.add(i);
+        return tokens.flatMap(tokenized -> {
+            int promptTokens = tokenized.stream().mapToInt(t -> t.ids().length).sum();
+            Uni<TokenBudgetService.Charge> charge = tier == null ? Uni.createFrom().nullItem()
+                    : budgets.charge(owner, tier, promptTokens).invoke(TokenBudgetHeaders::remember);
+            return charge.flatMap(charged -> vectors(model, tokenized, priority, owner, back)
+                    .onFailure().call(() -> charged == null ? Uni.createFrom().voidItem()
+                            : budgets.refund(owner, tier, promptTokens))
+                    .map(vectors -> {
+                        List<Integer> truncated = new ArrayList<>();
+                        for (int i = 0; i < tokenized.size(); i++) {
+                            if (tokenized.get(i).truncated()) {
+                                truncated.add(i);
+                            }
                         }
-                    }
-                    return new Embeddings(model, vectors, promptTokens, truncated);
-                }));
+                        return new Embeddings(model, vectors, promptTokens, truncated);
+                    }));
+        });
     }
 
     private static List<ModelTokenizer.Tokens> tokenize(ModelVersion model, List<Input> inputs, boolean truncate,
@@ -123,7 +141,7 @@ public class EmbeddingService {
                 }
             });
             if (!owned.isEmpty()) {
-                start(model, owned, priority);
+                start(model, owned, priority, owner);
             }
             if (owned.isEmpty() && joined.isEmpty()) {
                 return Uni.createFrom().item(inOrder(keys, found));
@@ -146,11 +164,13 @@ public class EmbeddingService {
         });
     }
 
-    private void start(ModelVersion model, Map<String, Flight> owned, Priority priority) {
+    /** @param owner whose share of the model the inputs take (an identical input already running is shared) */
+    private void start(ModelVersion model, Map<String, Flight> owned, Priority priority, String owner) {
         List<Flight> flights = new ArrayList<>(owned.values());
         List<CompletableFuture<float[]>> futures;
         try {
-            futures = model.batcher().submit(flights.stream().map(f -> f.ids).toList(), priority);
+            futures = model.batcher().submit(flights.stream().map(f -> f.ids).toList(), priority,
+                    owner == null ? "anonymous" : owner);
         } catch (RuntimeException e) {
             owned.forEach((key, flight) -> {
                 inFlight.remove(key, flight);

@@ -17,6 +17,7 @@ import dev.meridian.inference.rest.OpenAiError;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
 import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -36,7 +37,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestMulti;
 
@@ -66,13 +66,13 @@ public class JobResource {
     private final JobService jobs;
     private final CollectionService collections;
     private final ObjectMapper mapper;
-    private final JsonWebToken token;
+    private final SecurityIdentity identity;
 
-    public JobResource(JobService jobs, CollectionService collections, ObjectMapper mapper, JsonWebToken token) {
+    public JobResource(JobService jobs, CollectionService collections, ObjectMapper mapper, SecurityIdentity identity) {
         this.jobs = jobs;
         this.collections = collections;
         this.mapper = mapper;
-        this.token = token;
+        this.identity = identity;
     }
 
     @POST
@@ -252,6 +252,6 @@ public class JobResource {
     }
 
     private Caller caller() {
-        return Caller.of(token);
+        return Caller.of(identity);
     }
 }

@@ -105,7 +105,7 @@ public class JobService {
     }
 
     private Uni<Void> checkQuota(Caller caller, int items, String param) {
-        return quotas.of(caller.userId(), caller.tier()).flatMap(limits -> {
+        return quotas.ofLocked(caller.userId(), caller.tier()).flatMap(limits -> { // held until commit: atomic
             if (items > limits.quota().maxJobItems()) {
                 throw InferenceException.invalid(param, "too_many_inputs", "this job has " + items
                         + " items; the " + limits.tier() + " tier allows at most " + limits.quota().maxJobItems()

@@ -3,6 +3,7 @@ package dev.meridian.inference.model.rest;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
+import io.quarkus.security.Authenticated;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -16,6 +17,7 @@ import java.util.List;
 
 /** OpenAI's model listing, plus what a caller needs to use a model: versions, dimensions, token limit. */
 @Path("/v1/models")
+@Authenticated // zero trust: every /v1 call carries a verified token, even one the gateway may cache
 @Produces(MediaType.APPLICATION_JSON)
 public class ModelResource {
 

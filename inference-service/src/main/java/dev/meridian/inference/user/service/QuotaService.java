@@ -4,6 +4,7 @@ import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.service.InferenceException;
 import dev.meridian.inference.user.UserProfile;
 import dev.meridian.inference.user.repository.UserProfileRepository;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -27,6 +28,21 @@ public class QuotaService {
     /** Call inside a session. {@code tokenTier} is the caller's claim when the caller is the user, else null. */
     public Uni<Limits> of(UUID user, String tokenTier) {
         return profiles.findById(user).map(profile -> limits(profile, tokenTier));
+    }
+
+    /**
+     * {@link #of} for a count-then-insert quota check: call inside the transaction that inserts. It first takes a
+     * transaction-scoped advisory lock on the user, so that user's concurrent checks run one after the other, each
+     * counting what the previous one committed (a row lock would not do: a user may have no user_profiles row yet).
+     * Other users are not held up (but for the rare hashtext collision, which only serialises two users).
+     */
+    public Uni<Limits> ofLocked(UUID user, String tokenTier) {
+        return Panache.getSession()
+                .flatMap(session -> session.createNativeQuery(
+                                "SELECT 1 FROM pg_advisory_xact_lock(hashtext(:user))", Integer.class)
+                        .setParameter("user", user.toString())
+                        .getSingleResult())
+                .flatMap(locked -> of(user, tokenTier));
     }
 
     private Limits limits(UserProfile profile, String tokenTier) {

@@ -1,0 +1,76 @@
+package dev.meridian.denylist;
+
+import dev.meridian.revocation.TokenRevocation;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Whether a verified token has been revoked, read from the deny-list in the state Redis ({@link TokenRevocation})
+ * within a deadline: a stalled or unreachable Redis gives {@link Verdict#UNKNOWN} after
+ * {@code meridian.deny-list.read-timeout}, never a request that hangs. What UNKNOWN means is the caller's decision
+ * (services let ordinary requests through on the token's signature and expiry, as the gateway does, and refuse admin
+ * operations). Written once for every service that verifies tokens.
+ */
+@ApplicationScoped
+public class DenyList {
+
+    public enum Verdict { ALLOWED, REVOKED, UNKNOWN }
+
+    private static final Logger LOG = Logger.getLogger(DenyList.class);
+    private static final long WARN_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
+
+    private final ReactiveValueCommands<String, String> values;
+    private final Duration timeout;
+    private final Counter unknown;
+    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+
+    public DenyList(ReactiveRedisDataSource redis, DenyListConfig config, MeterRegistry meters) {
+        this.values = redis.value(String.class);
+        this.timeout = config.readTimeout();
+        this.unknown = Counter.builder("meridian.deny_list.unknown")
+                .description("token checks whose deny-list read failed or missed its deadline").register(meters);
+    }
+
+    /**
+     * @param apiKeyId the token's API key id ({@code akid}), or null
+     * @param issuedAt the token's {@code iat}, epoch seconds
+     */
+    public Uni<Verdict> verdict(String userId, String apiKeyId, long issuedAt) {
+        List<String> keys = new ArrayList<>(List.of(TokenRevocation.userKey(userId)));
+        if (apiKeyId != null) {
+            keys.add(TokenRevocation.apiKeyKey(apiKeyId));
+        }
+        // a deadline fires on Mutiny's timer thread: the verdict goes back to the request's own context
+        Context context = Vertx.currentContext();
+        Uni<Map<String, String>> read = values.mget(keys.toArray(String[]::new));
+        return read
+                .map(found -> found.values().stream()
+                        .anyMatch(value -> value != null && TokenRevocation.revokes(value, issuedAt))
+                        ? Verdict.REVOKED : Verdict.ALLOWED)
+                .ifNoItem().after(timeout).fail()
+                .onFailure().recoverWithItem(e -> {
+                    unknown.increment();
+                    long now = System.nanoTime();
+                    long last = lastWarning.get();
+                    if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
+                        LOG.warnf("the deny-list could not be read within %d ms (%s): tokens checked by signature and"
+                                + " expiry only", timeout.toMillis(), e.toString());
+                    }
+                    return Verdict.UNKNOWN;
+                })
+                .emitOn(context == null ? Runnable::run : task -> context.runOnContext(v -> task.run()));
+    }
+}
