@@ -10,10 +10,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import jakarta.inject.Inject;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -93,14 +95,12 @@ class CacheFloodTest {
      * it may time out, marking it down until the next one: tests that follow need it back in rotation.
      */
     @AfterEach
-    void upstreamsBackInRotation() throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-        while (given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").jsonPath().getInt(
-                "upstreams.findAll { it.name in ['users', 'cached'] }.instances.flatten()"
-                        + ".findAll { it.down || it.ejected }.size()") > 0) {
-            assertTrue(System.nanoTime() < deadline, "upstreams still out of rotation after the flood");
-            Thread.sleep(50);
-        }
+    void upstreamsBackInRotation() {
+        Awaitility.await("upstreams back in rotation after the flood").atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> given().auth().oauth2(AdminTest.adminToken()).get("/admin/upstreams").jsonPath().getInt(
+                        "upstreams.findAll { it.name in ['users', 'cached'] }.instances.flatten()"
+                                + ".findAll { it.down || it.ejected }.size()") == 0);
     }
 
     /** The cache is an optimisation: without its Redis the gateway stays ready and answers, uncached. */
@@ -120,13 +120,11 @@ class CacheFloodTest {
     }
 
     /** Until the gateway's probe of the cache Redis says it is (or is not) healthy. */
-    private static void await(boolean healthy) throws InterruptedException {
+    private static void await(boolean healthy) {
         String expected = "meridian_gateway_redis_healthy{redis=\"cache\"} " + (healthy ? "1.0" : "0.0");
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-        while (!given().get("/q/metrics").asString().contains(expected)) {
-            assertTrue(System.nanoTime() < deadline, "the cache Redis probe never said " + expected);
-            Thread.sleep(50);
-        }
+        Awaitility.await("the cache Redis probe says " + expected).atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> given().get("/q/metrics").asString().contains(expected));
     }
 
     private static Map<String, String> info(RedisDataSource redis) {

@@ -14,6 +14,7 @@ import io.vertx.pgclient.PgException;
 import jakarta.inject.Inject;
 import org.hibernate.JDBCException;
 import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -50,6 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 class RedisStallTest {
+
+    private static final Logger LOG = Logger.getLogger(RedisStallTest.class);
 
     private static final Duration FREEZE = Duration.ofSeconds(10);
     private static final long LIMIT_MS = 1000;
@@ -114,7 +117,7 @@ class RedisStallTest {
         }
         Map<String, List<Outcome>> byRoute = new LinkedHashMap<>();
         outcomes.forEach(o -> byRoute.computeIfAbsent(o.name(), n -> new ArrayList<>()).add(o));
-        byRoute.forEach((route, list) -> System.out.printf("frozen Redis: %-20s %s, slowest %d ms%n", route,
+        byRoute.forEach((route, list) -> LOG.infof("frozen Redis: %-20s %s, slowest %d ms", route,
                 list.stream().map(o -> Integer.toString(o.status())).distinct().toList(),
                 list.stream().mapToLong(Outcome::millis).max().orElse(0)));
         for (Outcome o : outcomes) {
