@@ -61,11 +61,20 @@ public class ClientAddresses {
         return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
     }
 
-    public String client(HttpServerRequest request) {
+    /** Who sent a request, and whether its forwarding headers come from a proxy the gateway trusts. */
+    public record Client(String address, boolean viaTrustedProxy) {
+    }
+
+    public Client client(HttpServerRequest request) {
         String peer = peer(request);
         if (trusted.isEmpty() || !isTrusted(peer)) {
-            return peer;
+            return new Client(peer, false);
         }
+        return new Client(forwardedClient(peer, request), true);
+    }
+
+    /** The rightmost hop a trusted proxy recorded that is not itself trusted. */
+    private String forwardedClient(String peer, HttpServerRequest request) {
         List<String> hops = hops(request.getHeader("X-Forwarded-For"), request.getHeader("Forwarded"));
         String client = peer;
         for (int i = hops.size() - 1; i >= 0; i--) {

@@ -54,8 +54,8 @@ public class GatewayPipeline {
             // only over TLS (quarkus.http.ssl.*): browsers ignore it on plain HTTP and it would lock out dev setups
             ctx.response().putHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
         }
-        Exchange exchange = new Exchange(ctx, requestId, clients.client(ctx.request()),
-                clients.isTrusted(ClientAddresses.peer(ctx.request())));
+        ClientAddresses.Client client = clients.client(ctx.request());
+        Exchange exchange = new Exchange(ctx, requestId, client.address(), client.viaTrustedProxy());
         recorder.track(exchange);
         run(exchange, 0);
     }

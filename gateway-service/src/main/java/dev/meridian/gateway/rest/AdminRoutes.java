@@ -64,7 +64,7 @@ public class AdminRoutes {
 
     private Handler<RoutingContext> admin(Function<RoutingContext, Uni<JsonObject>> action) {
         return ctx -> authentication.authenticate(ADMIN, ctx.request().getHeader(HttpHeaders.AUTHORIZATION),
-                        clients.client(ctx.request()), ctx.response().headers())
+                        clients.client(ctx.request()).address(), ctx.response().headers())
                 .flatMap(identity -> action.apply(ctx))
                 .subscribe().with(body -> ctx.response().putHeader("Content-Type", "application/json")
                         .putHeader("Cache-Control", "no-store").end(body.encode()), e -> {

@@ -49,16 +49,8 @@ final class TenantQueues<T> {
         return size == 0;
     }
 
-    int size() {
-        return size;
-    }
-
     int tenants() {
         return queues.size();
-    }
-
-    boolean hasTenant(String tenant) {
-        return queues.containsKey(tenant);
     }
 
     Iterable<String> tenantsWaiting() {
