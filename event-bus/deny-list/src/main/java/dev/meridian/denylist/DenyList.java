@@ -1,13 +1,12 @@
 package dev.meridian.denylist;
 
+import dev.meridian.deadline.CallerContext;
 import dev.meridian.revocation.TokenRevocation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -53,8 +52,6 @@ public class DenyList {
         if (apiKeyId != null) {
             keys.add(TokenRevocation.apiKeyKey(apiKeyId));
         }
-        // a deadline fires on Mutiny's timer thread: the verdict goes back to the request's own context
-        Context context = Vertx.currentContext();
         Uni<Map<String, String>> read = values.mget(keys.toArray(String[]::new));
         return read
                 .map(found -> found.values().stream()
@@ -71,6 +68,6 @@ public class DenyList {
                     }
                     return Verdict.UNKNOWN;
                 })
-                .emitOn(context == null ? Runnable::run : task -> context.runOnContext(v -> task.run()));
+                .emitOn(CallerContext.current());
     }
 }

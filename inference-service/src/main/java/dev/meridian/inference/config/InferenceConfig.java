@@ -21,8 +21,19 @@ public interface InferenceConfig {
 
     Collections collections();
 
+    Database database();
+
     /** Job and collection quotas by tier (the tier comes from users.v1, or the token until that arrived); unknown tiers get free's. */
     Map<String, Quota> quotas();
+
+    interface Database {
+        /**
+         * One request's (or one job step's) session or transaction on PostgreSQL, from waiting for a connection to
+         * commit; past it the caller gets 503. Each statement is also cut by PostgreSQL's statement_timeout.
+         */
+        @WithDefault("5s")
+        Duration deadline();
+    }
 
     interface Quota {
         /** Pending plus running jobs at once. */

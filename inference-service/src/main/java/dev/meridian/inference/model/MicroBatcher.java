@@ -160,17 +160,8 @@ public final class MicroBatcher implements AutoCloseable {
             if (!running || failure != null) {
                 throw new IllegalStateException(name + (failure != null ? " could not be loaded" : " is shut down"));
             }
+            refuseIfFull(tenant, inputs.size());
             int pending = pendingByTenant.getOrDefault(tenant, 0);
-            if (pending + inputs.size() > settings.tenantQueueCapacity()) {
-                rejectedTenantFull.increment(inputs.size());
-                throw new QueueFullException("you have " + pending + " inputs waiting for " + name
-                        + " (at most " + settings.tenantQueueCapacity() + "); retry when some are done");
-            }
-            if (waiting + inputs.size() > settings.queueCapacity()) {
-                rejectedFull.increment(inputs.size());
-                throw new QueueFullException(name + " has " + waiting + " inputs waiting (capacity "
-                        + settings.queueCapacity() + "); retry shortly");
-            }
             TenantQueues<Item> queue = priority == Priority.INTERACTIVE ? interactive : background;
             SpanContext caller = Span.current().getSpanContext();
             Instant enqueuedAt = Instant.now();
@@ -187,6 +178,33 @@ public final class MicroBatcher implements AutoCloseable {
             lock.unlock();
         }
         return results;
+    }
+
+    /**
+     * Refuses now, before anything is spent on them (tokenizing thousands of inputs costs more CPU than a batch),
+     * inputs that could not be queued: the tenant's share or the queue is full. {@link #submit} checks again.
+     */
+    public void checkRoom(String tenant, int inputs) {
+        lock.lock();
+        try {
+            refuseIfFull(tenant, inputs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void refuseIfFull(String tenant, int inputs) {
+        int pending = pendingByTenant.getOrDefault(tenant, 0);
+        if (pending + inputs > settings.tenantQueueCapacity()) {
+            rejectedTenantFull.increment(inputs);
+            throw new QueueFullException("you have " + pending + " inputs waiting for " + name
+                    + " (at most " + settings.tenantQueueCapacity() + "); retry when some are done");
+        }
+        if (waiting + inputs > settings.queueCapacity()) {
+            rejectedFull.increment(inputs);
+            throw new QueueFullException(name + " has " + waiting + " inputs waiting (capacity "
+                    + settings.queueCapacity() + "); retry shortly");
+        }
     }
 
     private void loop() {

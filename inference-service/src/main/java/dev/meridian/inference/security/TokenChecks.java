@@ -1,6 +1,7 @@
 package dev.meridian.inference.security;
 
 import dev.meridian.denylist.DenyList;
+import dev.meridian.deadline.CallerContext;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.user.service.AccountStatus;
 import dev.meridian.revocation.TokenRevocation;
@@ -10,8 +11,6 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.SecurityIdentityAugmentor;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -55,11 +54,10 @@ public class TokenChecks implements SecurityIdentityAugmentor {
         }
         String apiKey = token.getClaim(TokenRevocation.API_KEY_CLAIM);
         // both reads end on timers of their own; the verdict goes back to the request's context
-        Context requestContext = Vertx.currentContext();
         return Uni.combine().all()
                 .unis(denyList.verdict(user.toString(), apiKey, token.getIssuedAtTime()), accounts.of(user))
                 .asTuple()
-                .emitOn(requestContext == null ? Runnable::run : task -> requestContext.runOnContext(v -> task.run()))
+                .emitOn(CallerContext.current())
                 .map(checks -> {
                     if (checks.getItem1() == DenyList.Verdict.REVOKED) {
                         throw new AuthenticationFailedException("the token has been revoked");

@@ -1,12 +1,11 @@
 package dev.meridian.inference.budget.service;
 
+import dev.meridian.deadline.CallerContext;
 import dev.meridian.inference.service.InferenceException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -120,8 +119,6 @@ public class TokenBudgetService {
             args.add(Long.toString(window.micros()));
         }
         args.add(Long.toString(cost));
-        // a deadline fires on Mutiny's timer thread: the answer goes back to the request's own context
-        Context context = Vertx.currentContext();
         return redis.execute("EVAL", args.toArray(String[]::new))
                 .map(reply -> new LocalTokenBudget.Outcome(reply.get(0).toInteger() == 1, reply.get(1).toLong(),
                         reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toInteger() - 1))
@@ -139,6 +136,6 @@ public class TokenBudgetService {
                     }
                     return fallback.charge(userId, windows, cost, now / 1000);
                 })
-                .emitOn(context == null ? Runnable::run : task -> context.runOnContext(v -> task.run()));
+                .emitOn(CallerContext.current());
     }
 }

@@ -8,7 +8,7 @@ import dev.meridian.inference.collection.DocumentCollection;
 import dev.meridian.inference.collection.repository.DocumentRepository;
 import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.embedding.Vectors;
-import io.quarkus.hibernate.reactive.panache.Panache;
+import dev.meridian.inference.service.DatabaseDeadline;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,13 +31,16 @@ public class CollectionIndexes {
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
     };
 
+    private final DatabaseDeadline database;
     private final Cache<UUID, CollectionIndex> indexes;
     private final DocumentRepository documents;
     private final ObjectMapper json;
 
-    public CollectionIndexes(DocumentRepository documents, ObjectMapper json, InferenceConfig config) {
+    public CollectionIndexes(DocumentRepository documents, ObjectMapper json, InferenceConfig config,
+                             DatabaseDeadline database) {
         this.documents = documents;
         this.json = json;
+        this.database = database;
         this.indexes = Caffeine.newBuilder()
                 .maximumWeight(config.collections().indexMemoryMb() * 1024L)
                 .<UUID, CollectionIndex>weigher((id, index) -> index.memoryKb())
@@ -51,7 +54,7 @@ public class CollectionIndexes {
         if (cached != null && cached.revision() >= collection.version) {
             return Uni.createFrom().item(cached);
         }
-        return Panache.withSession(() -> documents.snapshot(collection.id)).map(rows -> {
+        return database.session(() -> documents.snapshot(collection.id)).map(rows -> {
             // The rows and the version come from one statement; no rows means empty at (or after) the version read.
             int revision = rows.isEmpty() ? collection.version : rows.get(0).collectionVersion();
             CollectionIndex built = new CollectionIndex(collection.dimensions, revision, rows.size());

@@ -2,6 +2,7 @@ package dev.meridian.inference.collection.service;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meridian.deadline.CallerContext;
 import dev.meridian.inference.collection.Document;
 import dev.meridian.inference.collection.DocumentCollection;
 import dev.meridian.inference.collection.repository.CollectionRepository;
@@ -16,11 +17,9 @@ import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
 import dev.meridian.inference.user.service.QuotaService;
-import io.quarkus.hibernate.reactive.panache.Panache;
+import dev.meridian.inference.service.DatabaseDeadline;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.exception.ConstraintViolationException;
 
@@ -34,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
@@ -59,6 +59,7 @@ public class CollectionService {
     private record Change(DocumentCollection collection, int from) {
     }
 
+    private final DatabaseDeadline database;
     private final CollectionRepository collections;
     private final DocumentRepository documents;
     private final CollectionIndexes indexes;
@@ -70,7 +71,7 @@ public class CollectionService {
 
     public CollectionService(CollectionRepository collections, DocumentRepository documents, CollectionIndexes indexes,
                              ModelRegistry models, EmbeddingService embeddings, QuotaService quotas,
-                             InferenceConfig config, ObjectMapper json) {
+                             InferenceConfig config, ObjectMapper json, DatabaseDeadline database) {
         this.collections = collections;
         this.documents = documents;
         this.indexes = indexes;
@@ -79,6 +80,7 @@ public class CollectionService {
         this.quotas = quotas;
         this.config = config;
         this.json = json;
+        this.database = database;
     }
 
     public Uni<DocumentCollection> create(Caller caller, UUID owner, String name, String model) {
@@ -97,7 +99,7 @@ public class CollectionService {
         collection.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
         collection.updatedAt = collection.createdAt;
         // the lock on the owner (until commit) makes count-then-insert atomic against their concurrent creates
-        return Panache.withTransaction(() -> quotas.ofLocked(owner, tierClaim(caller, owner))
+        return database.transaction(() -> quotas.ofLocked(owner, tierClaim(caller, owner))
                 .flatMap(limits -> collections.countOf(owner).flatMap(count -> {
                     if (count >= limits.quota().maxCollections()) {
                         throw new InferenceException(409, "invalid_request_error", "quota_exceeded", null, "the "
@@ -116,16 +118,16 @@ public class CollectionService {
     }
 
     public Uni<DocumentCollection> get(UUID owner, String name) {
-        return Panache.withSession(() -> collections.findByName(owner, name)).map(found -> visible(found, name));
+        return database.session(() -> collections.findByName(owner, name)).map(found -> visible(found, name));
     }
 
     public Uni<List<DocumentCollection>> list(UUID owner) {
-        return Panache.withSession(() -> collections.listOf(owner));
+        return database.session(() -> collections.listOf(owner));
     }
 
     /** The collection and its documents go (the database cascades). */
     public Uni<Void> delete(UUID owner, String name) {
-        return Panache.withTransaction(() -> collections.findByName(owner, name)
+        return database.transaction(() -> collections.findByName(owner, name)
                         .flatMap(found -> collections.delete(visible(found, name)).replaceWith(found)))
                 .invoke(deleted -> indexes.drop(deleted.id))
                 .replaceWithVoid();
@@ -156,7 +158,7 @@ public class CollectionService {
     public Uni<DocumentCollection> store(UUID owner, String tierClaim, UUID collectionId, List<DocumentInput> docs,
                                         List<float[]> vectors) {
         List<String> ids = docs.stream().map(DocumentInput::id).toList();
-        return Panache.withTransaction(() -> collections.findById(collectionId).flatMap(collection -> {
+        return database.transaction(() -> collections.findById(collectionId).flatMap(collection -> {
                     if (collection == null) {
                         throw notFound(collectionId.toString());
                     }
@@ -206,7 +208,7 @@ public class CollectionService {
     }
 
     public Uni<DocumentCollection> deleteDocument(UUID owner, String name, String docId) {
-        return Panache.withTransaction(() -> collections.findByName(owner, name).flatMap(found -> {
+        return database.transaction(() -> collections.findByName(owner, name).flatMap(found -> {
                     DocumentCollection collection = visible(found, name);
                     int from = collection.version;
                     return documents.deleteOne(collection.id, docId).map(deleted -> {
@@ -228,7 +230,7 @@ public class CollectionService {
     }
 
     public Uni<SearchResult> search(UUID owner, String name, String query, int k, Map<String, Object> filter) {
-        Context context = Vertx.currentContext();
+        Executor back = CallerContext.current();
         return get(owner, name).flatMap(collection -> embed(collection,
                         List.of(new DocumentInput(null, query, null)), false, Priority.INTERACTIVE, i -> "query")
                 .flatMap(vectors -> indexes.current(collection).flatMap(index -> {
@@ -236,12 +238,12 @@ public class CollectionService {
                             .item(() -> index.search(vectors.get(0), k, filter));
                     if ((long) index.size() * collection.dimensions > SCAN_INLINE_FLOATS) {
                         scan = scan.runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                                .emitOn(task -> context.runOnContext(ignored -> task.run()));
+                                .emitOn(back);
                     }
                     return scan;
                 }))
                 .flatMap(hits -> hits.isEmpty() ? Uni.createFrom().item(List.<SearchHit>of())
-                        : Panache.withSession(() -> documents.findAll(collection.id,
+                        : database.session(() -> documents.findAll(collection.id,
                                 hits.stream().map(CollectionIndex.Hit::id).toList())).map(found -> {
                             Map<String, Document> byId = byDocId(found);
                             List<SearchHit> result = new ArrayList<>(hits.size());

@@ -1,5 +1,6 @@
 package dev.meridian.inference.embedding.service;
 
+import dev.meridian.deadline.CallerContext;
 import dev.meridian.inference.budget.rest.TokenBudgetHeaders;
 import dev.meridian.inference.budget.service.TokenBudgetService;
 import dev.meridian.inference.model.MicroBatcher;
@@ -9,8 +10,6 @@ import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.InferenceException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
@@ -72,8 +71,12 @@ public class EmbeddingService {
      */
     public Uni<Embeddings> embed(ModelVersion model, List<Input> inputs, boolean truncate, IntFunction<String> paramName,
                                  Priority priority, String owner, String tier) {
-        Context context = Vertx.currentContext();
-        Executor back = context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
+        try {
+            model.batcher().checkRoom(tenant(owner), inputs.size());
+        } catch (MicroBatcher.QueueFullException e) {
+            return Uni.createFrom().failure(translate(e));
+        }
+        Executor back = CallerContext.current();
         long chars = inputs.stream().mapToLong(Input::size).sum();
         Uni<List<ModelTokenizer.Tokens>> tokens = Uni.createFrom().item(() -> tokenize(model, inputs, truncate, paramName));
         if (chars > INLINE_TOKENIZE_CHARS) {
@@ -169,8 +172,7 @@ public class EmbeddingService {
         List<Flight> flights = new ArrayList<>(owned.values());
         List<CompletableFuture<float[]>> futures;
         try {
-            futures = model.batcher().submit(flights.stream().map(f -> f.ids).toList(), priority,
-                    owner == null ? "anonymous" : owner);
+            futures = model.batcher().submit(flights.stream().map(f -> f.ids).toList(), priority, tenant(owner));
         } catch (RuntimeException e) {
             owned.forEach((key, flight) -> {
                 inFlight.remove(key, flight);
@@ -191,6 +193,10 @@ public class EmbeddingService {
                 }
             });
         }
+    }
+
+    private static String tenant(String owner) {
+        return owner == null ? "anonymous" : owner;
     }
 
     private static List<float[]> inOrder(List<String> keys, Map<String, float[]> vectors) {

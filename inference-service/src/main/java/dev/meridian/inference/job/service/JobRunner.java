@@ -16,7 +16,7 @@ import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.InferenceException;
 import dev.meridian.outbox.OutboxService;
-import io.quarkus.hibernate.reactive.panache.Panache;
+import dev.meridian.inference.service.DatabaseDeadline;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -52,6 +52,7 @@ public class JobRunner {
     /** pid@host of this instance. */
     private static final String WORKER = ManagementFactory.getRuntimeMXBean().getName();
 
+    private final DatabaseDeadline database;
     private final JobRepository jobs;
     private final CollectionRepository collections;
     private final JobService jobService;
@@ -62,7 +63,7 @@ public class JobRunner {
 
     public JobRunner(JobRepository jobs, CollectionRepository collections, JobService jobService,
                      CollectionService collectionService, EmbeddingService embeddings, ModelRegistry models,
-                     OutboxService outbox) {
+                     OutboxService outbox, DatabaseDeadline database) {
         this.jobs = jobs;
         this.collections = collections;
         this.collectionService = collectionService;
@@ -70,10 +71,11 @@ public class JobRunner {
         this.embeddings = embeddings;
         this.models = models;
         this.outbox = outbox;
+        this.database = database;
     }
 
     public Uni<Void> run(UUID id) {
-        return Panache.withTransaction(() -> jobs.findById(id).flatMap(job -> {
+        return database.transaction(() -> jobs.findById(id).flatMap(job -> {
             if (job == null) {
                 return Uni.createFrom().failure(new UnknownJobException(id));
             }
@@ -95,14 +97,14 @@ public class JobRunner {
                     if (failure.status() >= 500 || failure.status() == 429) {
                         return Uni.createFrom().failure(e); // transient: the worker retries the whole job
                     }
-                    return Panache.withTransaction(() -> jobs.findById(job.id)
+                    return database.transaction(() -> jobs.findById(job.id)
                             .flatMap(current -> fail(current, failure.code(), failure.getMessage())));
                 }));
     }
 
     /** After the worker's retries: the job is failed for good (its event says why), never left RUNNING. */
     public Uni<Void> giveUp(UUID id, Throwable cause) {
-        return Panache.withTransaction(() -> jobs.findById(id).flatMap(job -> job == null || job.status.settled()
+        return database.transaction(() -> jobs.findById(id).flatMap(job -> job == null || job.status.settled()
                 ? Uni.createFrom().voidItem()
                 : fail(job, cause instanceof InferenceException e ? e.code() : "internal_error",
                         cause instanceof InferenceException ? cause.getMessage() : "the job could not be run")));
@@ -119,7 +121,7 @@ public class JobRunner {
                 return Uni.createFrom().voidItem();
             }, vectors));
         } else {
-            sink = Panache.withSession(() -> collections.findByName(job.userId, job.collection)).map(collection -> {
+            sink = database.session(() -> collections.findByName(job.userId, job.collection)).map(collection -> {
                 if (collection == null) {
                     throw CollectionService.notFound(job.collection);
                 }
@@ -129,7 +131,7 @@ public class JobRunner {
         }
         return sink.flatMap(target -> chunk(job, model, inputs, 0, target).flatMap(finished -> !finished
                 ? Uni.createFrom().voidItem()
-                : Panache.withTransaction(() -> jobs.findById(job.id).flatMap(current -> {
+                : database.transaction(() -> jobs.findById(job.id).flatMap(current -> {
                     if (current.status != Job.Status.RUNNING) {
                         return Uni.createFrom().voidItem(); // cancelled meanwhile
                     }
@@ -162,7 +164,7 @@ public class JobRunner {
                         i -> documents ? "documents[" + (offset + i) + "].text" : "inputs[" + (offset + i) + "]",
                         Priority.BACKGROUND, job.userId.toString())
                 .flatMap(done -> sink.accept().apply(offset, done.vectors()))
-                .flatMap(ignored -> Panache.withTransaction(() -> jobs.recordProgress(job.id, end)))
+                .flatMap(ignored -> database.transaction(() -> jobs.recordProgress(job.id, end)))
                 .flatMap(updated -> {
                     if (updated == 0) {
                         LOG.infof("job %s was cancelled at %d of %d", job.id, end, job.itemCount);

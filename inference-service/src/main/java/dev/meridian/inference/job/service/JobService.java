@@ -13,7 +13,7 @@ import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
 import dev.meridian.inference.user.service.QuotaService;
 import dev.meridian.outbox.OutboxService;
-import io.quarkus.hibernate.reactive.panache.Panache;
+import dev.meridian.inference.service.DatabaseDeadline;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.OptimisticLockException;
@@ -31,6 +31,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class JobService {
 
+    private final DatabaseDeadline database;
     private final JobRepository jobs;
     private final CollectionRepository collections;
     private final QuotaService quotas;
@@ -39,13 +40,14 @@ public class JobService {
     private final ObjectMapper json;
 
     public JobService(JobRepository jobs, CollectionRepository collections, QuotaService quotas, OutboxService outbox,
-                      ModelRegistry models, ObjectMapper json) {
+                      ModelRegistry models, ObjectMapper json, DatabaseDeadline database) {
         this.jobs = jobs;
         this.collections = collections;
         this.quotas = quotas;
         this.outbox = outbox;
         this.models = models;
         this.json = json;
+        this.database = database;
     }
 
     /** The job's inputs as stored: texts (embed_batch) or documents (index_documents), and whether to cut long ones. */
@@ -67,7 +69,7 @@ public class JobService {
         job.inputs = write(inputs);
         job.itemCount = inputs.size();
         job.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS); // PostgreSQL's precision: reads match
-        return Panache.withTransaction(() -> modelFor(caller, type, model, collection)
+        return database.transaction(() -> modelFor(caller, type, model, collection)
                 .call(version -> checkQuota(caller, job.itemCount, type == JobType.EMBED_BATCH ? "inputs" : "documents"))
                 .flatMap(version -> {
                     job.model = version.config().id();
@@ -123,16 +125,16 @@ public class JobService {
     }
 
     public Uni<Job> get(Caller caller, UUID id) {
-        return Panache.withSession(() -> jobs.findById(id)).map(job -> visible(caller, id, job));
+        return database.session(() -> jobs.findById(id)).map(job -> visible(caller, id, job));
     }
 
     public Uni<List<Job>> list(Caller caller, Instant afterCreatedAt, UUID afterId, int limit) {
-        return Panache.withSession(() -> jobs.page(caller.userId(), afterCreatedAt, afterId, limit));
+        return database.session(() -> jobs.page(caller.userId(), afterCreatedAt, afterId, limit));
     }
 
     /** Pending or running jobs stop (a running one at its next chunk); settled ones answer 409. */
     public Uni<Job> cancel(Caller caller, UUID id) {
-        return Panache.withTransaction(() -> jobs.findById(id).map(job -> {
+        return database.transaction(() -> jobs.findById(id).map(job -> {
             visible(caller, id, job);
             if (job.status.settled()) {
                 throw new InferenceException(409, "invalid_request_error", "job_settled", null,
