@@ -93,6 +93,21 @@ class IdentityTest {
                 .contentType("application/problem+json");
         given().auth().oauth2(sign(claims(user).groups(Set.of("user", "admin")))).get("/v1/admin/users")
                 .then().statusCode(200).body("path", equalTo("/v1/admin/users"));
+
+        // inference-service's dead-letter replay: an admin route too, to the inference upstream
+        String replay = "/v1/admin/dead-letters/users.v1/replay";
+        given().post(replay).then().statusCode(401).header("WWW-Authenticate", "Bearer realm=\"meridian\"");
+        given().auth().oauth2(sign(claims(user))).post(replay).then().statusCode(403)
+                .contentType("application/problem+json");
+        String admin = sign(claims(user).groups(Set.of("user", "admin")));
+        given().auth().oauth2(admin).post(replay).then().statusCode(200)
+                .body("method", equalTo("POST")).body("path", equalTo(replay))
+                .body("headers.authorization", equalTo("Bearer " + admin));
+        given().auth().oauth2(admin).get("/admin/routes").then().statusCode(200)
+                .body("routes.find { it.path == '/v1/admin/dead-letters' }.upstream", equalTo("inference"))
+                .body("routes.find { it.path == '/v1/admin/dead-letters' }.auth", equalTo("admin"));
+        // only that prefix, ending at a segment: nothing else under /v1/admin reaches inference-service
+        given().auth().oauth2(admin).post("/v1/admin/dead-lettersx").then().statusCode(404);
     }
 
     private static String b64(String json) {

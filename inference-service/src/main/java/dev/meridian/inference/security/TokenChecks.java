@@ -1,7 +1,7 @@
 package dev.meridian.inference.security;
 
-import dev.meridian.denylist.DenyList;
 import dev.meridian.deadline.CallerContext;
+import dev.meridian.denylist.DenyList;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.user.service.AccountStatus;
 import dev.meridian.revocation.TokenRevocation;

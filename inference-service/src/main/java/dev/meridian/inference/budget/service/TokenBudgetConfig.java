@@ -16,8 +16,11 @@ public interface TokenBudgetConfig {
     /** By tier: tokens per window ({@code per-minute}, {@code per-day}). */
     Map<String, Tier> tiers();
 
-    /** The longest a request waits for the budget's Redis; past it the request goes on uncharged (counted). */
-    @WithDefault("PT0.25S")
+    /**
+     * The longest a request waits for the budget's Redis while it answers its health pings; past it, or within about
+     * 0.6 s of Redis going silent, the budget is kept in this process (counted).
+     */
+    @WithDefault("PT0.75S")
     Duration redisTimeout();
 
     /** inference-service instances sharing the budgets: each keeps this share while it decides without Redis. */

@@ -1,6 +1,7 @@
 package dev.meridian.inference.budget.service;
 
 import dev.meridian.deadline.CallerContext;
+import dev.meridian.denylist.StateRedisHealth;
 import dev.meridian.inference.service.InferenceException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,14 +41,17 @@ public class TokenBudgetService {
 
 
     private final ReactiveRedisDataSource redis;
+    private final StateRedisHealth health;
     private final TokenBudgetConfig config;
     private final String script;
     private final Counter local;
     private final LocalTokenBudget fallback;
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
-    public TokenBudgetService(ReactiveRedisDataSource redis, TokenBudgetConfig config, MeterRegistry meters) {
+    public TokenBudgetService(ReactiveRedisDataSource redis, StateRedisHealth health, TokenBudgetConfig config,
+                              MeterRegistry meters) {
         this.redis = redis;
+        this.health = health;
         this.config = config;
         this.local = Counter.builder("meridian.inference.token_budget.local")
                 .description("charges decided in this process because the budget's Redis did not answer in time")
@@ -119,10 +123,9 @@ public class TokenBudgetService {
             args.add(Long.toString(window.micros()));
         }
         args.add(Long.toString(cost));
-        return redis.execute("EVAL", args.toArray(String[]::new))
+        return health.whileAnswering(redis.execute("EVAL", args.toArray(String[]::new)), config.redisTimeout())
                 .map(reply -> new LocalTokenBudget.Outcome(reply.get(0).toInteger() == 1, reply.get(1).toLong(),
                         reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toInteger() - 1))
-                .ifNoItem().after(config.redisTimeout()).fail()
                 // this service's own queue for Redis connections overflowing is overload, not an outage: refuse
                 .onFailure(ConnectionPoolTooBusyException.class).transform(e ->
                         InferenceException.overloaded("too many requests are being checked against token budgets"))
@@ -131,8 +134,7 @@ public class TokenBudgetService {
                     long now = System.nanoTime();
                     long last = lastWarning.get();
                     if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
-                        LOG.warnf("token budgets kept in this process: Redis did not answer within %d ms (%s)",
-                                config.redisTimeout().toMillis(), e.toString());
+                        LOG.warnf("token budgets kept in this process: Redis did not answer in time (%s)", e.toString());
                     }
                     return fallback.charge(userId, windows, cost, now / 1000);
                 })

@@ -125,7 +125,8 @@ public class CollectionResource {
                     + config.collections().maxK());
         }
         Map<String, Object> filter = CollectionService.validatedFilter(request.filter());
-        return collections.search(Caller.of(identity).owner(owner), name, request.query(), k, filter)
+        Caller caller = Caller.of(identity);
+        return collections.search(caller, caller.owner(owner), name, request.query(), k, filter)
                 .map(result -> new SearchResponse("list", result.collection().name,
                         result.collection().qualifiedModel(),
                         result.hits().stream().map(SearchMatch::of).toList()));

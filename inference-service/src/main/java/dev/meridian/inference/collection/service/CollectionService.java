@@ -15,9 +15,9 @@ import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.Caller;
+import dev.meridian.inference.service.DatabaseDeadline;
 import dev.meridian.inference.service.InferenceException;
 import dev.meridian.inference.user.service.QuotaService;
-import dev.meridian.inference.service.DatabaseDeadline;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -136,19 +136,33 @@ public class CollectionService {
     /** Embeds and stores (inserts or replaces by id) documents already checked by {@link #validated}. */
     public Uni<DocumentCollection> put(Caller caller, UUID owner, String name, List<DocumentInput> docs,
                                       boolean truncate) {
-        return get(owner, name).flatMap(collection -> embed(collection, docs, truncate, Priority.INTERACTIVE,
-                        i -> "documents[" + i + "].text")
+        return get(owner, name).flatMap(collection -> budgetTier(caller, owner)
+                .flatMap(tier -> embed(collection, docs, truncate, Priority.INTERACTIVE,
+                        i -> "documents[" + i + "].text", tier))
                 .flatMap(vectors -> store(owner, tierClaim(caller, owner), collection.id, docs, vectors)));
     }
 
-    /** Embeds documents for a collection, in order; errors name the field through {@code param}. */
-    public Uni<List<float[]>> embed(DocumentCollection collection, List<DocumentInput> docs, boolean truncate,
-                                    Priority priority, IntFunction<String> param) {
+    /**
+     * Whose budget collection work is charged to: always the collection's owner (an admin writing into someone's
+     * collection spends that user's tokens), at the caller's tier when that is the owner, else the owner's.
+     */
+    private Uni<String> budgetTier(Caller caller, UUID owner) {
+        return owner.equals(caller.userId()) ? Uni.createFrom().item(caller.tier())
+                : database.session(() -> quotas.tier(owner, null));
+    }
+
+    /**
+     * Embeds documents for a collection, in order; errors name the field through {@code param}. The tokens are charged
+     * to the owner's budget at {@code tier} before the model runs.
+     */
+    private Uni<List<float[]>> embed(DocumentCollection collection, List<DocumentInput> docs, boolean truncate,
+                                     Priority priority, IntFunction<String> param, String tier) {
         String owner = collection.userId.toString();
         ModelVersion model = models.resolve(collection.qualifiedModel());
         List<EmbeddingService.Input> inputs = docs.stream().map(doc -> new EmbeddingService.Input(doc.text(), null))
                 .toList();
-        return embeddings.embed(model, inputs, truncate, param, priority, owner).map(EmbeddingService.Embeddings::vectors);
+        return embeddings.embed(model, inputs, truncate, param, priority, owner, tier)
+                .map(EmbeddingService.Embeddings::vectors);
     }
 
     /**
@@ -229,10 +243,11 @@ public class CollectionService {
                 });
     }
 
-    public Uni<SearchResult> search(UUID owner, String name, String query, int k, Map<String, Object> filter) {
+    public Uni<SearchResult> search(Caller caller, UUID owner, String name, String query, int k,
+                                    Map<String, Object> filter) {
         Executor back = CallerContext.current();
-        return get(owner, name).flatMap(collection -> embed(collection,
-                        List.of(new DocumentInput(null, query, null)), false, Priority.INTERACTIVE, i -> "query")
+        return get(owner, name).flatMap(collection -> budgetTier(caller, owner).flatMap(tier -> embed(collection,
+                        List.of(new DocumentInput(null, query, null)), false, Priority.INTERACTIVE, i -> "query", tier))
                 .flatMap(vectors -> indexes.current(collection).flatMap(index -> {
                     Uni<List<CollectionIndex.Hit>> scan = Uni.createFrom()
                             .item(() -> index.search(vectors.get(0), k, filter));

@@ -1,5 +1,6 @@
 package dev.meridian.inference.job.service;
 
+import dev.meridian.deadline.CallerContext;
 import dev.meridian.events.inference.InferenceJobCompleted;
 import dev.meridian.events.inference.InferenceJobFailed;
 import dev.meridian.events.inference.JobType;
@@ -14,9 +15,10 @@ import dev.meridian.inference.job.repository.JobRepository;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
-import dev.meridian.inference.service.InferenceException;
-import dev.meridian.outbox.OutboxService;
 import dev.meridian.inference.service.DatabaseDeadline;
+import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.user.service.QuotaService;
+import dev.meridian.outbox.OutboxService;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -26,7 +28,9 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 
 /**
@@ -47,6 +51,8 @@ public class JobRunner {
 
     private static final Logger LOG = Logger.getLogger(JobRunner.class);
     private static final int CHUNK = 128;
+    /** Longer than the minute window: a chunk refused for longer waits for the day budget, so the job fails. */
+    private static final Duration MAX_BUDGET_WAIT = Duration.ofSeconds(61);
     /** Runs started for one job before it is failed instead of retried (a job that kills its worker). */
     static final int MAX_ATTEMPTS = 3;
     /** pid@host of this instance. */
@@ -60,10 +66,11 @@ public class JobRunner {
     private final EmbeddingService embeddings;
     private final ModelRegistry models;
     private final OutboxService outbox;
+    private final QuotaService quotas;
 
     public JobRunner(JobRepository jobs, CollectionRepository collections, JobService jobService,
                      CollectionService collectionService, EmbeddingService embeddings, ModelRegistry models,
-                     OutboxService outbox, DatabaseDeadline database) {
+                     OutboxService outbox, QuotaService quotas, DatabaseDeadline database) {
         this.jobs = jobs;
         this.collections = collections;
         this.collectionService = collectionService;
@@ -71,6 +78,7 @@ public class JobRunner {
         this.embeddings = embeddings;
         this.models = models;
         this.outbox = outbox;
+        this.quotas = quotas;
         this.database = database;
     }
 
@@ -129,7 +137,9 @@ public class JobRunner {
                         inputs.documents().subList(offset, offset + done.size()), done).replaceWithVoid(), null);
             });
         }
-        return sink.flatMap(target -> chunk(job, model, inputs, 0, target).flatMap(finished -> !finished
+        Uni<String> tier = database.session(() -> quotas.tier(job.userId, null));
+        return Uni.combine().all().unis(sink, tier).asTuple()
+                .flatMap(both -> chunk(job, model, inputs, 0, both.getItem1(), both.getItem2()).flatMap(finished -> !finished
                 ? Uni.createFrom().voidItem()
                 : database.transaction(() -> jobs.findById(job.id).flatMap(current -> {
                     if (current.status != Job.Status.RUNNING) {
@@ -137,7 +147,7 @@ public class JobRunner {
                     }
                     current.status = Job.Status.COMPLETED;
                     current.doneCount = current.itemCount;
-                    current.result = target.vectors() == null ? null : target.vectors().toByteArray();
+                    current.result = both.getItem1().vectors() == null ? null : both.getItem1().vectors().toByteArray();
                     current.finishedAt = Instant.now();
                     return outbox.append(new InferenceJobCompleted(current.id, current.userId, current.jobType(),
                             current.model, current.modelVersion, current.itemCount,
@@ -150,8 +160,13 @@ public class JobRunner {
     private record Sink(BiFunction<Integer, List<float[]>, Uni<Void>> accept, ByteArrayOutputStream vectors) {
     }
 
-    /** Embeds the job's items from offset on; false when the job was cancelled on the way. */
-    private Uni<Boolean> chunk(Job job, ModelVersion model, JobService.JobInputs inputs, int offset, Sink sink) {
+    /**
+     * Embeds the job's items from offset on; false when the job was cancelled on the way. Each chunk is charged to the
+     * owner's token budget at {@code tier} before the model runs; a chunk the minute budget cannot take yet waits for
+     * it (a job is paced, not failed), one the day budget cannot take fails the job.
+     */
+    private Uni<Boolean> chunk(Job job, ModelVersion model, JobService.JobInputs inputs, int offset, Sink sink,
+                               String tier) {
         if (offset >= job.itemCount) {
             return Uni.createFrom().item(true);
         }
@@ -160,18 +175,44 @@ public class JobRunner {
         List<Input> batch = (documents
                 ? inputs.documents().subList(offset, end).stream().map(DocumentInput::text)
                 : inputs.inputs().subList(offset, end).stream()).map(text -> new Input(text, null)).toList();
+        Executor back = CallerContext.current();
         return embeddings.embed(model, batch, inputs.truncate(),
                         i -> documents ? "documents[" + (offset + i) + "].text" : "inputs[" + (offset + i) + "]",
-                        Priority.BACKGROUND, job.userId.toString())
-                .flatMap(done -> sink.accept().apply(offset, done.vectors()))
+                        Priority.BACKGROUND, job.userId.toString(), tier)
+                .map(Optional::of)
+                .onFailure(JobRunner::outOfTokenBudget).recoverWithUni(e -> waitForBudget((InferenceException) e, back))
+                .flatMap(done -> done.isEmpty() ? chunk(job, model, inputs, offset, sink, tier) // the budget refilled
+                        : chunkDone(job, model, inputs, offset, end, sink, tier, done.get()));
+    }
+
+    private Uni<Boolean> chunkDone(Job job, ModelVersion model, JobService.JobInputs inputs, int offset, int end,
+                                   Sink sink, String tier, EmbeddingService.Embeddings done) {
+        return sink.accept().apply(offset, done.vectors())
                 .flatMap(ignored -> database.transaction(() -> jobs.recordProgress(job.id, end)))
                 .flatMap(updated -> {
                     if (updated == 0) {
                         LOG.infof("job %s was cancelled at %d of %d", job.id, end, job.itemCount);
                         return Uni.createFrom().item(false);
                     }
-                    return chunk(job, model, inputs, end, sink);
+                    return chunk(job, model, inputs, end, sink, tier);
                 });
+    }
+
+    private static boolean outOfTokenBudget(Throwable e) {
+        return e instanceof InferenceException refused && "rate_limit_exceeded".equals(refused.code())
+                && "tokens".equals(refused.type());
+    }
+
+    /** Empty once the minute budget has room again; the day budget exhausted fails the job for good. */
+    private static Uni<Optional<EmbeddingService.Embeddings>> waitForBudget(InferenceException refused, Executor back) {
+        long seconds = refused.retryAfterSeconds() == null ? 1 : refused.retryAfterSeconds();
+        if (seconds > MAX_BUDGET_WAIT.toSeconds()) {
+            return Uni.createFrom().failure(InferenceException.invalid(null, "token_budget_exhausted",
+                    refused.getMessage()));
+        }
+        return Uni.createFrom().item(Optional.<EmbeddingService.Embeddings>empty())
+                .onItem().delayIt().by(Duration.ofSeconds(seconds))
+                .emitOn(back);
     }
 
     private Uni<Void> fail(Job job, String code, String message) {

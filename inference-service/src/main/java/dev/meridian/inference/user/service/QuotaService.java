@@ -31,6 +31,15 @@ public class QuotaService {
     }
 
     /**
+     * The tier whose token budget the user's work is charged to, whatever the account's status (call inside a
+     * session). {@code tokenTier} as for {@link #of}.
+     */
+    public Uni<String> tier(UUID user, String tokenTier) {
+        return profiles.findById(user).map(profile -> profile != null ? profile.tier
+                : tokenTier != null ? tokenTier : "free");
+    }
+
+    /**
      * {@link #of} for a count-then-insert quota check: call inside the transaction that inserts. It first takes a
      * transaction-scoped advisory lock on the user, so that user's concurrent checks run one after the other, each
      * counting what the previous one committed (a row lock would not do: a user may have no user_profiles row yet).
