@@ -39,9 +39,9 @@ import java.util.function.Supplier;
  * whose deadline passed is dropped before it reaches the model.
  * <p>
  * Fair between tenants: each tenant's items wait in a queue of their own and are taken round robin
- * ({@link TenantQueues}). While several tenants wait, a window holds one batch's worth, so nobody's single input sits
- * behind another tenant's sorted backlog; and a tenant whose items arrive while a window of others' is being cut gets
- * the next window. A tenant alone gets the full sort window.
+ * ({@link TenantQueues}). While several tenants wait, a window holds one batch's worth in round-robin order and runs
+ * unsorted, so every waiting tenant has an input in the next batch, however long it is; and a tenant whose items arrive
+ * while a window of others' is being cut gets the next window. A tenant alone gets the full sort window.
  */
 public final class MicroBatcher implements AutoCloseable {
 
@@ -223,15 +223,18 @@ public final class MicroBatcher implements AutoCloseable {
         }
         List<Item> window = new ArrayList<>();
         while (running) {
+            boolean shared;
             try {
-                takeWindow(window);
+                shared = takeWindow(window);
             } catch (InterruptedException e) {
                 break;
             }
-            window.sort(Comparator.comparingInt(item -> item.ids.length));
+            if (!shared) {
+                window.sort(Comparator.comparingInt(item -> item.ids.length));
+            }
             int from = 0;
             while (from < window.size()) {
-                int to = cut(window, from);
+                int to = cut(window, from, !shared);
                 runBatch(runner, window.subList(from, to));
                 from = to;
                 if (from < window.size() && (interactiveWaitsBehindBackground(window, from)
@@ -252,10 +255,15 @@ public final class MicroBatcher implements AutoCloseable {
         }
     }
 
-    /** Blocks until something waits, then until a batch is full or the oldest item's wait is over. */
-    private void takeWindow(List<Item> window) throws InterruptedException {
+    /**
+     * Blocks until something waits, then until a batch is full or the oldest item's wait is over. True when the window
+     * is shared by several tenants: one batch's worth in round-robin order, to run as it is (sorting it by length and
+     * cutting off padding would leave out whichever tenant's input is longest, again and again).
+     */
+    private boolean takeWindow(List<Item> window) throws InterruptedException {
         lock.lock();
         try {
+            boolean shared = false;
             while (window.isEmpty()) {
                 while (waiting == 0) {
                     notEmpty.await();
@@ -271,10 +279,12 @@ public final class MicroBatcher implements AutoCloseable {
                 long now = System.nanoTime();
                 // several tenants waiting: one batch's worth at a time, taken round robin, so each gets a place in
                 // the next batch instead of waiting behind a whole sorted window of someone else's
-                int limit = tenantsWaiting() > 1 ? settings.maxBatchSize() : settings.sortWindow();
+                shared = tenantsWaiting() > 1;
+                int limit = shared ? settings.maxBatchSize() : settings.sortWindow();
                 drainInto(interactive, window, now, limit);
                 drainInto(background, window, now, limit);
             }
+            return shared;
         } finally {
             lock.unlock();
         }
@@ -315,10 +325,10 @@ public final class MicroBatcher implements AutoCloseable {
     }
 
     /**
-     * End (exclusive) of the batch starting at from, on length-sorted items: item limit, padded-token budget, and
+     * End (exclusive) of the batch starting at from: item limit, padded-token budget, and (on length-sorted items)
      * padding ratio once the batch is big enough.
      */
-    private int cut(List<Item> window, int from) {
+    private int cut(List<Item> window, int from, boolean paddingCut) {
         int to = from;
         int longest = 0;
         long real = 0;
@@ -329,7 +339,8 @@ public final class MicroBatcher implements AutoCloseable {
             if (to > from && padded > settings.maxBatchTokens()) {
                 break;
             }
-            if (to - from >= settings.paddingCutMinBatch() && padded > settings.maxPaddingRatio() * (real + length)) {
+            if (paddingCut && to - from >= settings.paddingCutMinBatch()
+                    && padded > settings.maxPaddingRatio() * (real + length)) {
                 break;
             }
             longest = candidate;

@@ -213,6 +213,34 @@ class MicroBatcherTest {
         CompletableFuture.allOf(backlog.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * B's input is longer than any of A's: sorted by length it would always come last, and the padding cut would leave
+     * it for the next batch, where the same happens again while A's backlog lasts.
+     */
+    @Test
+    void anotherTenantsLongInputIsNotLeftBehindByThePaddingCut() throws Exception {
+        paddingRatio = 1.1;
+        batchMillis = 2;
+        start(16, 4096, Duration.ofMillis(1), 1000, 400, Duration.ofSeconds(30));
+        List<CompletableFuture<float[]>> backlog = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            List<long[]> inputs = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                inputs.add(ids(1000 + r * 200 + i, 4 + i % 2));
+            }
+            backlog.addAll(batcher.submit(inputs, Priority.INTERACTIVE, "A"));
+        }
+        int worst = 0;
+        for (int i = 0; i < 10; i++) {
+            int before = batchesRun.get();
+            batcher.submit(List.of(ids(i + 1, 40)), Priority.INTERACTIVE, "B").get(0).get(10, TimeUnit.SECONDS);
+            worst = Math.max(worst, batchesRun.get() - before);
+        }
+        assertTrue(worst <= 3, "one of B's long inputs waited for " + worst + " batches");
+        assertTrue(backlog.stream().anyMatch(f -> !f.isDone()), "A's backlog outlasted B's inputs: the test measured nothing");
+        CompletableFuture.allOf(backlog.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    }
+
     @Test
     void aFullQueueRefusesTheWholeRequestAndKeepsServingOthers() throws Exception {
         start(2, 4096, Duration.ofMillis(1), 5, Duration.ofSeconds(10));
