@@ -1,6 +1,7 @@
 package dev.meridian.denylist;
 
 import dev.meridian.deadline.CallerContext;
+import dev.meridian.deadline.ThrottledWarning;
 import dev.meridian.revocation.TokenRevocation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Whether a verified token has been revoked, read from the deny-list in the state Redis ({@link TokenRevocation})
@@ -30,13 +30,12 @@ public class DenyList {
     public enum Verdict { ALLOWED, REVOKED, UNKNOWN }
 
     private static final Logger LOG = Logger.getLogger(DenyList.class);
-    private static final long WARN_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final ReactiveValueCommands<String, String> values;
     private final StateRedisHealth health;
     private final Duration timeout;
     private final Counter unknown;
-    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private final ThrottledWarning warning = new ThrottledWarning(LOG, Duration.ofSeconds(10));
 
     public DenyList(ReactiveRedisDataSource redis, StateRedisHealth health, DenyListConfig config,
                     MeterRegistry meters) {
@@ -63,12 +62,8 @@ public class DenyList {
                         ? Verdict.REVOKED : Verdict.ALLOWED)
                 .onFailure().recoverWithItem(e -> {
                     unknown.increment();
-                    long now = System.nanoTime();
-                    long last = lastWarning.get();
-                    if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
-                        LOG.warnf("the deny-list could not be read (%s): tokens checked by signature and expiry only",
-                                e.toString());
-                    }
+                    warning.warn("the deny-list could not be read (%s): tokens checked by signature and expiry only",
+                            e.toString());
                     return Verdict.UNKNOWN;
                 })
                 .emitOn(CallerContext.current());

@@ -1,6 +1,7 @@
 package dev.meridian.inference.budget.service;
 
 import dev.meridian.deadline.CallerContext;
+import dev.meridian.deadline.ThrottledWarning;
 import dev.meridian.denylist.StateRedisHealth;
 import dev.meridian.inference.service.InferenceException;
 import io.micrometer.core.instrument.Counter;
@@ -18,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Token budgets per tier, per minute and per day, in the state Redis. A request is charged its exact prompt tokens
@@ -33,7 +33,6 @@ public class TokenBudgetService {
 
     private static final Logger LOG = Logger.getLogger(TokenBudgetService.class);
     private static final String DEFAULT_TIER = "free";
-    private static final long WARN_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
 
     /** What a charge left: the tightest window's limit, remaining tokens and time until it is full again. */
     public record Charge(long limit, long remaining, long resetMicros) {
@@ -46,7 +45,7 @@ public class TokenBudgetService {
     private final String script;
     private final Counter local;
     private final LocalTokenBudget fallback;
-    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private final ThrottledWarning warning = new ThrottledWarning(LOG, Duration.ofSeconds(10));
 
     public TokenBudgetService(ReactiveRedisDataSource redis, StateRedisHealth health, TokenBudgetConfig config,
                               MeterRegistry meters) {
@@ -132,10 +131,7 @@ public class TokenBudgetService {
                 .onFailure(e -> !(e instanceof InferenceException)).recoverWithItem(e -> {
                     local.increment();
                     long now = System.nanoTime();
-                    long last = lastWarning.get();
-                    if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
-                        LOG.warnf("token budgets kept in this process: Redis did not answer in time (%s)", e.toString());
-                    }
+                    warning.warn("token budgets kept in this process: Redis did not answer in time (%s)", e.toString());
                     return fallback.charge(userId, windows, cost, now / 1000);
                 })
                 .emitOn(CallerContext.current());
