@@ -1,8 +1,16 @@
 package dev.meridian.user;
 
+import dev.meridian.user.config.UserServiceConfig;
+import dev.meridian.user.repository.AuditRepository;
+import dev.meridian.user.repository.SigningKeyRepository;
+import dev.meridian.user.service.SigningKeyService;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -28,6 +36,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 class AdminTest {
+
+    @Inject
+    SigningKeyRepository signingKeys;
+
+    @Inject
+    AuditRepository auditLog;
+
+    @Inject
+    UserServiceConfig config;
+
+    @Inject
+    Vertx vertx;
 
     @Test
     void listsWithKeysetPaginationAndEmailPrefixFilter() {
@@ -116,6 +136,23 @@ class AdminTest {
         String after = UserApi.newUser().getString("access_token");
         assertEquals(newKid, UserApi.header(after).getString("kid"));
         me(after).then().statusCode(200);
+    }
+
+    /**
+     * Another instance rotates (its own SigningKeyService over the same database): within the refresh interval (1 s in
+     * tests) this instance publishes the new key and signs with it, without first meeting a token signed by it.
+     */
+    @Test
+    void aKeyRotatedOnAnotherInstanceIsPublishedAndUsedHereSoon() throws Throwable {
+        SigningKeyService otherInstance = new SigningKeyService(signingKeys, auditLog, config, vertx);
+        String newKid = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(
+                () -> otherInstance.rotate(UUID.randomUUID())));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertTrue(given().get("/.well-known/jwks.json").then().statusCode(200).extract().jsonPath()
+                    .getList("keys.kid").contains(newKid), "the JWKS lacks the rotated key");
+            assertEquals(newKid, UserApi.header(UserApi.newUser().getString("access_token")).getString("kid"),
+                    "a new token is not signed by the rotated key");
+        });
     }
 
     @Test

@@ -65,6 +65,13 @@ public interface UserServiceConfig {
 
         @WithDefault("2048")
         int rsaBits();
+
+        /**
+         * How often each instance reloads the keys from the database, so a key rotated on one instance is published
+         * and used by every instance within this interval.
+         */
+        @WithDefault("PT10S")
+        Duration refreshInterval();
     }
 
     interface Login {

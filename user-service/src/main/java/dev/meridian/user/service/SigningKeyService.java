@@ -8,11 +8,13 @@ import dev.meridian.user.repository.SigningKeyRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
@@ -47,6 +49,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class SigningKeyService {
 
+    private static final Logger LOG = Logger.getLogger(SigningKeyService.class);
     /** Serialises first-key creation across instances sharing one database. */
     private static final long KEY_INIT_LOCK = 0x4d4b4559L;
 
@@ -107,6 +110,19 @@ public class SigningKeyService {
     @WithSession
     public Uni<Void> reload() {
         return reloadInSession();
+    }
+
+    /**
+     * Every {@code meridian.users.keys.refresh-interval}: a key rotated on another instance is published in this
+     * instance's JWKS and signs its tokens within the interval, not only once one of its tokens arrives here.
+     */
+    @Scheduled(every = "${meridian.users.keys.refresh-interval:PT10S}",
+            delayed = "${meridian.users.keys.refresh-interval:PT10S}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    Uni<Void> refresh() {
+        return Panache.withSession(this::reloadInSession)
+                .onFailure().invoke(e -> LOG.debugf("signing keys not reloaded, the last ones stay in use: %s", e))
+                .onFailure().recoverWithNull();
     }
 
     private Uni<Void> reloadInSession() {
