@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * The fairness figure: tenant A keeps three 2048-input embedding requests in flight while tenant B sends one input
- * at a time. B's latency unloaded and under A's load, A's and B's answers, and the model's mean batch duration in the
- * same run. JDK only; talks to a running platform (user-service for two accounts, inference-service directly).
+ * at a time. B's latency unloaded and under A's load, A's and B's answers, the duration of A's full batches (while
+ * only A is queued: the batches B waits behind) and the mean of all batches, in the same run. JDK only; talks to a running platform (user-service for two accounts, inference-service directly).
  *
  *   java FairnessBench.java USER_SERVICE_URL INFERENCE_URL SECONDS
  */

@@ -1,6 +1,5 @@
 package dev.meridian.outbox;
 
-import dev.meridian.deadline.CallerContext;
 import dev.meridian.events.CloudEventsKafka;
 import dev.meridian.events.EventEnvelope;
 import dev.meridian.events.EventSerde;
@@ -25,13 +24,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
 
 /**
  * Publishes committed outbox rows in commit order, each to its event type's topic, one at a time (each waits for
- * Kafka's ack), and marks them sent. One instance relays at a time ({@link OutboxRepository#tryRelayLock}, held for
- * the poll's transaction); the others skip their poll, so several instances never publish a row twice or one user's
- * rows out of order. When Kafka is down the batch stops at the first failure and the next run retries
+ * Kafka's ack), and marks them sent. When Kafka is down the batch stops at the first failure and the next run retries
  * from there, so nothing is skipped and one aggregate's events never overtake each other. Delivery is at least once (a
  * crash between ack and mark re-sends); consumers dedupe on ce_id, which is the outbox row's event id.
  * <p>
@@ -76,18 +72,7 @@ public class OutboxRelay {
         if (!emitter.hasRequests()) {
             return Uni.createFrom().voidItem(); // the Kafka sink is not connected yet (start-up) or has no demand
         }
-        return Panache.withTransaction(() -> outbox.tryRelayLock().flatMap(relaying -> {
-                    if (!relaying) {
-                        oldestPending = null; // another instance relays (and reports the backlog)
-                        pendingInBatch = 0;
-                        return Uni.createFrom().voidItem();
-                    }
-                    // Kafka's acks arrive on its producer thread; the session continues on this context
-                    Executor back = CallerContext.current();
-                    return outbox.pending(BATCH).flatMap(this::publish).emitOn(back).flatMap(sent -> sent.isEmpty()
-                            ? Uni.createFrom().voidItem()
-                            : outbox.markPublished(sent, Instant.now()).replaceWithVoid());
-                }))
+        return Panache.withSession(() -> outbox.pending(BATCH)).flatMap(this::publish)
                 // a poll caught by shutdown fails on the closed pool; its rows stay unsent for the next start
                 .onFailure(e -> stopping).recoverWithNull();
     }
@@ -96,12 +81,11 @@ public class OutboxRelay {
         stopping = true;
     }
 
-    /** The rows Kafka acknowledged, in order, up to the first it did not. */
-    private Uni<List<Long>> publish(List<OutboxEvent> pending) {
+    private Uni<Void> publish(List<OutboxEvent> pending) {
         oldestPending = pending.isEmpty() ? null : pending.get(0).createdAt;
         pendingInBatch = pending.size();
         if (pending.isEmpty()) {
-            return Uni.createFrom().item(List.of());
+            return Uni.createFrom().voidItem();
         }
         List<Long> sent = new ArrayList<>();
         return Multi.createFrom().iterable(pending)
@@ -110,7 +94,8 @@ public class OutboxRelay {
                 .onFailure().invoke(e -> LOG.warnf("outbox relay paused after %d of %d events: %s", sent.size(),
                         pending.size(), e.getMessage()))
                 .onFailure().recoverWithNull()
-                .replaceWith(sent);
+                .flatMap(ignored -> sent.isEmpty() ? Uni.createFrom().voidItem()
+                        : Panache.withTransaction(() -> outbox.markPublished(sent, Instant.now())).replaceWithVoid());
     }
 
     private Uni<Void> send(OutboxEvent row) {

@@ -11,17 +11,6 @@ import java.util.List;
 @ApplicationScoped
 public class OutboxRepository implements PanacheRepositoryBase<OutboxEvent, Long> {
 
-    /**
-     * Takes the relay's lock until the current transaction ends, if no other instance holds it: one relay at a time
-     * per database, so with several instances no row is published twice and one aggregate's rows stay in order.
-     * Released by commit, rollback or a dead connection, so a crashed instance never keeps it.
-     */
-    public Uni<Boolean> tryRelayLock() {
-        return Panache.getSession().flatMap(session -> session.createNativeQuery(
-                        "select pg_try_advisory_xact_lock(hashtext('meridian.outbox.relay'))", Boolean.class)
-                .getSingleResult());
-    }
-
     public Uni<List<OutboxEvent>> pending(int limit) {
         return find("publishedAt is null order by seq").range(0, limit - 1).list();
     }
