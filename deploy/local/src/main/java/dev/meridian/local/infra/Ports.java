@@ -5,11 +5,18 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /** Port checks with errors a newcomer can act on. */
 public final class Ports {
+
+    private static final int FIRST_PICKED = 20_000;
+    private static final int LAST_PICKED = 32_000;
+    private static final Random RANDOM = new Random();
 
     private Ports() {
     }
@@ -19,27 +26,38 @@ public final class Ports {
         return free(1)[0];
     }
 
-    /** Distinct free ports: all sockets stay open until every port is picked, so none is handed out twice. */
+    /**
+     * Distinct free ports: all sockets stay open until every port is picked, so none is handed out twice. Picked below
+     * Linux's ephemeral range (32768-60999), which the OS hands out as the local port of outgoing connections: a port
+     * picked there could be taken by one of the test's own connections before the server it was meant for binds it.
+     */
     public static int[] free(int count) {
-        ServerSocket[] sockets = new ServerSocket[count];
+        List<ServerSocket> sockets = new ArrayList<>();
         try {
             int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                sockets[i] = new ServerSocket(0);
-                sockets[i].setReuseAddress(true);
-                ports[i] = sockets[i].getLocalPort();
+            int picked = 0;
+            for (int attempt = 0; picked < count && attempt < 10_000; attempt++) {
+                int port = FIRST_PICKED + RANDOM.nextInt(LAST_PICKED - FIRST_PICKED + 1);
+                try {
+                    ServerSocket socket = new ServerSocket();
+                    socket.setReuseAddress(true);
+                    sockets.add(socket);
+                    socket.bind(new InetSocketAddress(port));
+                    ports[picked++] = port;
+                } catch (IOException inUse) {
+                    // taken: try another
+                }
+            }
+            if (picked < count) {
+                throw new IllegalStateException("no free TCP port between " + FIRST_PICKED + " and " + LAST_PICKED);
             }
             return ports;
-        } catch (IOException e) {
-            throw new IllegalStateException("no free TCP port on this machine", e);
         } finally {
             for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    try {
-                        socket.close();
-                    } catch (IOException ignored) {
-                        // closing a probe socket cannot lose anything
-                    }
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing a probe socket cannot lose anything
                 }
             }
         }
