@@ -41,7 +41,7 @@ class RevocationTest {
                 .body("detail", containsString("API key"));
 
         // revoking the key at user-service writes the deny-list entry; the cached token dies with it
-        redis.value(String.class).setex(TokenRevocation.apiKeyKey(EchoUpstreamResource.API_KEY_ID), 60,
+        redis.value(String.class).setex(TokenRevocation.apiKeyKey(EchoUpstreamResource.API_KEY_USER, EchoUpstreamResource.API_KEY_ID), 60,
                 Long.toString(Instant.now().getEpochSecond() + 1));
         given().auth().oauth2(EchoUpstreamResource.API_KEY).get("/v1/embeddings").then().statusCode(401);
     }

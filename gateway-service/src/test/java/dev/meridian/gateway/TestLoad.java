@@ -89,7 +89,7 @@ final class TestLoad implements AutoCloseable {
 
     /** Every test calls from loopback: a test counting an address's budget starts with all of it. */
     static void forgetLoopbackBudgets(RedisDataSource redis) {
-        redis.key().keys("meridian:rl:anonymous:*:ip:127.0.0.*").forEach(key -> redis.key().del(key));
+        redis.key().keys("meridian:rl:anonymous:*:ip:{127.0.0.*").forEach(key -> redis.key().del(key));
     }
 
     @Override

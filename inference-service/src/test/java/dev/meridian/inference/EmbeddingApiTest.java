@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,6 +162,28 @@ class EmbeddingApiTest {
         assertEquals(1, metric("meridian_inference_cache_requests_total", "result=\"hit\"") - hitsBefore, 0.0);
         assertEquals(1, metric("meridian_inference_batch_size_sum", "version=\"int8\"") - computedBefore, 0.0,
                 "the model ran once");
+    }
+
+    @Test
+    void cachedInputsOfOneRequestComeBackEachWithItsOwnVector() {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            texts.add("input " + i + " of a batch " + UUID.randomUUID());
+        }
+        List<float[]> computed = vectors(embed(Map.of("input", texts)));
+        // the same inputs, half cached and in another order: on Redis Cluster they span many slots
+        List<String> again = new ArrayList<>(texts);
+        Collections.reverse(again);
+        again.add(1, "not cached yet " + UUID.randomUUID());
+        double hitsBefore = metric("meridian_inference_cache_requests_total", "result=\"hit\"");
+        List<float[]> served = vectors(embed(Map.of("input", again)));
+        assertEquals(24, metric("meridian_inference_cache_requests_total", "result=\"hit\"") - hitsBefore, 0.0);
+        for (int i = 0; i < again.size(); i++) {
+            int original = texts.indexOf(again.get(i));
+            if (original >= 0) {
+                assertArrayEquals(computed.get(original), served.get(i), 0f, again.get(i));
+            }
+        }
     }
 
     @Test

@@ -149,7 +149,7 @@ class ZeroTrustTest {
         String fromKey = Jwt.issuer("https://meridian.dev/user-service").subject(owner.toString()).audience("meridian")
                 .groups(Set.of("user")).claim("tier", "free").claim(TokenRevocation.API_KEY_CLAIM, keyId)
                 .jws().keyId("test-key").sign();
-        stateRedis.value(String.class).set(TokenRevocation.apiKeyKey(keyId),
+        stateRedis.value(String.class).set(TokenRevocation.apiKeyKey(owner.toString(), keyId),
                 Long.toString(Instant.now().getEpochSecond()));
         given().header("Authorization", "Bearer " + fromKey).get("/v1/models").then().statusCode(401);
         as(owner).get("/v1/models").then().statusCode(200);

@@ -53,7 +53,7 @@ public class DenyList {
     public Uni<Verdict> verdict(String userId, String apiKeyId, long issuedAt) {
         List<String> keys = new ArrayList<>(List.of(TokenRevocation.userKey(userId)));
         if (apiKeyId != null) {
-            keys.add(TokenRevocation.apiKeyKey(apiKeyId));
+            keys.add(TokenRevocation.apiKeyKey(userId, apiKeyId));
         }
         Uni<Map<String, String>> read = values.mget(keys.toArray(String[]::new));
         return health.whileAnswering(read, timeout)

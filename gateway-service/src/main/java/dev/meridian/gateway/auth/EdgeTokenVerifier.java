@@ -48,7 +48,7 @@ public class EdgeTokenVerifier {
         /** The deny-list entries that can revoke this token: the user's, and its API key's if it came from one. */
         public List<String> revocationKeys() {
             return apiKeyId == null ? List.of(TokenRevocation.userKey(userId))
-                    : List.of(TokenRevocation.userKey(userId), TokenRevocation.apiKeyKey(apiKeyId));
+                    : List.of(TokenRevocation.userKey(userId), TokenRevocation.apiKeyKey(userId, apiKeyId));
         }
     }
 

@@ -10,12 +10,14 @@ import io.quarkus.redis.client.RedisClientName;
 import io.smallrye.common.annotation.Identifier;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyScanArgs;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -56,10 +58,14 @@ public class ResponseCache {
     private final RedisPipeline pipeline;
     private final Duration localTtl;
     private final Cache<String, Object> local;
+    private final boolean cluster;
 
     public ResponseCache(@RedisClientName(RedisConnections.CACHE) ReactiveRedisDataSource redis,
-                         @Identifier(RedisConnections.CACHE) RedisPipeline pipeline, GatewayConfig config) {
+                         @Identifier(RedisConnections.CACHE) RedisPipeline pipeline, GatewayConfig config,
+                         @ConfigProperty(name = "quarkus.redis." + RedisConnections.CACHE + ".client-type",
+                                 defaultValue = "standalone") String clientType) {
         this.redis = redis;
+        this.cluster = "cluster".equalsIgnoreCase(clientType);
         this.pipeline = pipeline;
         this.localTtl = config.cache().localTtl();
         this.local = Caffeine.newBuilder()
@@ -165,7 +171,12 @@ public class ResponseCache {
                 : key.startsWith(path + "#") || key.startsWith(path + "?"));
         String pattern = PREFIX + escapeGlob(path) + (prefix ? "*" : "[#?]*");
         var keys = redis.key();
-        return keys.scan(new KeyScanArgs().match(pattern).count(1000)).toMulti()
+        // SCAN walks one node of a cluster; KEYS the Vert.x cluster client sends to every master and joins. The cache
+        // Redis has a memory limit, so KEYS holds each node only briefly.
+        Multi<String> matching = cluster
+                ? keys.keys(pattern).onItem().transformToMulti(found -> Multi.createFrom().iterable(found))
+                : keys.scan(new KeyScanArgs().match(pattern).count(1000)).toMulti();
+        return matching
                 .group().intoLists().of(500)
                 .onItem().transformToUniAndConcatenate(batch -> keys.del(batch.toArray(String[]::new)))
                 .collect().with(Collectors.summingLong(Integer::longValue));

@@ -2,6 +2,7 @@ package dev.meridian.gateway.ratelimit;
 
 import dev.meridian.gateway.auth.EdgeTokenVerifier;
 import dev.meridian.gateway.config.GatewayConfig;
+import dev.meridian.revocation.TokenRevocation;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.StartupEvent;
 import dev.meridian.gateway.redis.RedisPipeline;
@@ -107,7 +108,7 @@ public class RateLimiter {
         List<String> argv = new ArrayList<>();
         List<Limit> limits = policy.limits();
         for (Limit limit : limits) {
-            keys.add("meridian:rl:" + policy.name() + ":" + limit.name() + ":" + subject);
+            keys.add(key(policy, limit, subject));
             argv.add(Long.toString(limit.emissionMicros()));
             argv.add(Long.toString(limit.toleranceMicros()));
         }
@@ -124,6 +125,17 @@ public class RateLimiter {
                 limits.get(reply.get(4).toInteger() - 1), policy));
     }
 
+    /**
+     * {@code meridian:rl:<policy>:<limit>:<kind>:{<id>}}: the subject's id is the key's hash tag, the same as on the
+     * user's deny-list entries ({@link TokenRevocation#hashTag}), so on Redis Cluster the one script call that checks
+     * both touches one slot.
+     */
+    static String key(Policy policy, Limit limit, String subject) {
+        int kind = subject.indexOf(':') + 1;
+        return "meridian:rl:" + policy.name() + ":" + limit.name() + ":" + subject.substring(0, kind)
+                + TokenRevocation.hashTag(subject.substring(kind));
+    }
+
     /** Where a subject stands on one limit, without spending anything. */
     public record LimitState(String limit, double rate, long windowSeconds, int burst, long remaining, long resetMicros) {
     }
@@ -131,7 +143,7 @@ public class RateLimiter {
     /** The state of every limit of {@code policy} for {@code subject}, on Redis' clock (for the admin API). */
     public Uni<List<LimitState>> peek(Policy policy, String subject) {
         List<String> keys = policy.limits().stream()
-                .map(limit -> "meridian:rl:" + policy.name() + ":" + limit.name() + ":" + subject).toList();
+                .map(limit -> key(policy, limit, subject)).toList();
         return redis.execute("TIME").flatMap(time -> {
             long now = time.get(0).toLong() * 1_000_000 + time.get(1).toLong();
             return redis.value(String.class).mget(keys.toArray(String[]::new)).map(stored -> {

@@ -24,22 +24,27 @@ import java.util.Optional;
 public class RedisConnections {
 
     public static final String CACHE = "cache";
+    private static final String STANDALONE = "standalone";
 
     @Produces
     @Singleton
     RedisHealth stateHealth(GatewayConfig config, @ConfigProperty(name = "quarkus.redis.hosts") String hosts,
+                            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = STANDALONE)
+                            String clientType,
                             @ConfigProperty(name = "quarkus.redis.password") Optional<String> password,
                             MeterRegistry meters) {
-        return new RedisHealth("state", hosts, password, config, meters);
+        return new RedisHealth("state", hosts, clientType, password, config, meters);
     }
 
     @Produces
     @Singleton
     @Identifier(CACHE)
     RedisHealth cacheHealth(GatewayConfig config, @ConfigProperty(name = "quarkus.redis.cache.hosts") String hosts,
+                            @ConfigProperty(name = "quarkus.redis.cache.client-type", defaultValue = STANDALONE)
+                            String clientType,
                             @ConfigProperty(name = "quarkus.redis.cache.password") Optional<String> password,
                             MeterRegistry meters) {
-        return new RedisHealth(CACHE, hosts, password, config, meters);
+        return new RedisHealth(CACHE, hosts, clientType, password, config, meters);
     }
 
     @Produces

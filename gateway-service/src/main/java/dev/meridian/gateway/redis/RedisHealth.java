@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import org.jboss.logging.Logger;
@@ -30,15 +31,19 @@ public class RedisHealth {
     private final long abandonAfterNanos;
     private final int unhealthyAfter;
     private volatile boolean healthy = true;
+    private final long timer;
+    private volatile boolean closed;
     /** Only the prober's one event loop touches these. */
     private long probeSentAt;
     private int misses;
 
     /**
-     * @param name  which Redis this is ({@code state} or {@code cache}): the gauge's {@code redis} tag and the logs
-     * @param hosts the client's {@code quarkus.redis[.name].hosts}; the first is probed
+     * @param name       which Redis this is ({@code state} or {@code cache}): the gauge's {@code redis} tag and the logs
+     * @param hosts      the client's {@code quarkus.redis[.name].hosts}; the first is probed, or, on a cluster, the
+     *                   cluster through all of them (a master of the cluster answers while the cluster serves)
+     * @param clientType the client's {@code client-type}: {@code standalone} or {@code cluster}
      */
-    public RedisHealth(String name, String hosts, Optional<String> password, GatewayConfig config,
+    public RedisHealth(String name, String hosts, String clientType, Optional<String> password, GatewayConfig config,
                        MeterRegistry meters) {
         GatewayConfig.Redis redis = config.redis();
         this.name = name;
@@ -47,13 +52,20 @@ public class RedisHealth {
         this.unhealthyAfter = redis.unhealthyAfterMisses();
         this.prober = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
-        RedisOptions options = new RedisOptions().setConnectionString(hosts.split(",")[0].trim())
-                .setMaxPoolSize(2).setMaxPoolWaiting(4);
+        RedisOptions options = new RedisOptions().setMaxPoolSize(2).setMaxPoolWaiting(4);
+        if ("cluster".equalsIgnoreCase(clientType)) {
+            options.setType(RedisClientType.CLUSTER);
+            for (String host : hosts.split(",")) {
+                options.addConnectionString(host.trim());
+            }
+        } else {
+            options.setConnectionString(hosts.split(",")[0].trim());
+        }
         password.ifPresent(options::setPassword);
         this.client = Redis.createClient(prober, options);
         Gauge.builder("meridian.gateway.redis.healthy", this, h -> h.healthy ? 1 : 0).tag("redis", name)
                 .description("1 while Redis answers the gateway's health probe in time").register(meters);
-        prober.setPeriodic(redis.probeInterval().toMillis(), id -> probe());
+        timer = prober.setPeriodic(redis.probeInterval().toMillis(), id -> probe());
     }
 
     public boolean healthy() {
@@ -73,7 +85,7 @@ public class RedisHealth {
         long sent = now;
         probeSentAt = sent;
         client.send(Request.cmd(Command.PING)).onComplete(reply -> {
-            if (probeSentAt != sent) {
+            if (closed || probeSentAt != sent) {
                 return; // abandoned
             }
             probeSentAt = 0;
@@ -103,7 +115,16 @@ public class RedisHealth {
         }
     }
 
+    /**
+     * Stops probing and closes the connection before the prober's Vert.x: closing Vert.x under an open connection fails
+     * it with an error that nobody handles, and the Redis client logs that at ERROR while the gateway shuts down.
+     */
     void close() {
-        prober.close();
+        closed = true;
+        prober.runOnContext(v -> {
+            prober.cancelTimer(timer);
+            client.close();
+            prober.close();
+        });
     }
 }

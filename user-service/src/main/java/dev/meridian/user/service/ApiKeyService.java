@@ -70,7 +70,7 @@ public class ApiKeyService {
      * client that got 503 because the deny-list write failed can simply retry.
      */
     public Uni<Void> revoke(UUID userId, UUID keyId, boolean redisStalled) {
-        return markRevoked(userId, keyId).flatMap(revokedAt -> revocations.revokeApiKey(keyId, revokedAt, redisStalled));
+        return markRevoked(userId, keyId).flatMap(revokedAt -> revocations.revokeApiKey(userId, keyId, revokedAt, redisStalled));
     }
 
     /** When the key was revoked (now, or earlier by a previous request). */

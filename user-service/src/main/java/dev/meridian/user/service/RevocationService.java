@@ -45,8 +45,8 @@ public class RevocationService {
         return write(TokenRevocation.userKey(userId.toString()), at, redisStalled);
     }
 
-    public Uni<Void> revokeApiKey(UUID apiKeyId, Instant at, boolean redisStalled) {
-        return write(TokenRevocation.apiKeyKey(apiKeyId.toString()), at, redisStalled);
+    public Uni<Void> revokeApiKey(UUID userId, UUID apiKeyId, Instant at, boolean redisStalled) {
+        return write(TokenRevocation.apiKeyKey(userId.toString(), apiKeyId.toString()), at, redisStalled);
     }
 
     private Uni<Void> write(String key, Instant at, boolean redisStalled) {

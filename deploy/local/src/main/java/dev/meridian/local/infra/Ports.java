@@ -16,6 +16,9 @@ public final class Ports {
 
     private static final int FIRST_PICKED = 20_000;
     private static final int LAST_PICKED = 32_000;
+    private static final int EPHEMERAL_START = 32_768;
+    /** Where Redis 6.2 puts a cluster node's bus: its port plus this. */
+    public static final int CLUSTER_BUS_OFFSET = 10_000;
     private static final Random RANDOM = new Random();
 
     private Ports() {
@@ -32,24 +35,31 @@ public final class Ports {
      * picked there could be taken by one of the test's own connections before the server it was meant for binds it.
      */
     public static int[] free(int count) {
+        return free(count, LAST_PICKED, 0);
+    }
+
+    /**
+     * Ports for Redis Cluster nodes (Redis 6.2), each with its cluster bus port ({@code port + 10000}) free too, both
+     * below the ephemeral range.
+     */
+    public static int[] freeWithClusterBus(int count) {
+        return free(count, EPHEMERAL_START - 1 - CLUSTER_BUS_OFFSET, CLUSTER_BUS_OFFSET);
+    }
+
+    /** @param alsoOffset if not 0, {@code port + alsoOffset} must be free too */
+    private static int[] free(int count, int last, int alsoOffset) {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             int[] ports = new int[count];
             int picked = 0;
             for (int attempt = 0; picked < count && attempt < 10_000; attempt++) {
-                int port = FIRST_PICKED + RANDOM.nextInt(LAST_PICKED - FIRST_PICKED + 1);
-                try {
-                    ServerSocket socket = new ServerSocket();
-                    socket.setReuseAddress(true);
-                    sockets.add(socket);
-                    socket.bind(new InetSocketAddress(port));
+                int port = FIRST_PICKED + RANDOM.nextInt(last - FIRST_PICKED + 1);
+                if (bind(port, sockets) && (alsoOffset == 0 || bind(port + alsoOffset, sockets))) {
                     ports[picked++] = port;
-                } catch (IOException inUse) {
-                    // taken: try another
                 }
             }
             if (picked < count) {
-                throw new IllegalStateException("no free TCP port between " + FIRST_PICKED + " and " + LAST_PICKED);
+                throw new IllegalStateException("no free TCP port between " + FIRST_PICKED + " and " + last);
             }
             return ports;
         } finally {
@@ -60,6 +70,19 @@ public final class Ports {
                     // closing a probe socket cannot lose anything
                 }
             }
+        }
+    }
+
+    /** Binds a probe socket (kept in {@code sockets}, so the port is not picked twice); false when taken. */
+    private static boolean bind(int port, List<ServerSocket> sockets) {
+        try {
+            ServerSocket socket = new ServerSocket();
+            socket.setReuseAddress(true);
+            sockets.add(socket);
+            socket.bind(new InetSocketAddress(port));
+            return true;
+        } catch (IOException inUse) {
+            return false;
         }
     }
 

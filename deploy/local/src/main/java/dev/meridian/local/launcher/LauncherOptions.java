@@ -11,7 +11,8 @@ import java.util.Map;
  */
 record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, int redisCachePort, int kafkaPort,
                        int kafkaControllerPort, int gatewayPort, int userPort, int userInstances, int inferencePort,
-                       int inferenceInstances, int zipkinPort, boolean zipkin) {
+                       int inferenceInstances, int zipkinPort, boolean zipkin, boolean redisCluster,
+                       int redisClusterPort) {
 
     static final String USAGE = """
             flags (or environment variables):
@@ -26,18 +27,23 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
               --inference-port=N          MERIDIAN_INFERENCE_PORT          (8082)
               --inference-instances=N     MERIDIAN_INFERENCE_INSTANCES     (1; instance i listens on inference-port + i)
               --zipkin-port=N             MERIDIAN_ZIPKIN_PORT             (19411)
-              --no-zipkin                 run without the Zipkin server (services then export no traces)""";
+              --no-zipkin                 run without the Zipkin server (services then export no traces)
+              --redis-cluster             Redis Cluster in place of the two Redis servers: state on six nodes (three
+                                          masters, three replicas), caches on three masters
+              --redis-cluster-port=N      MERIDIAN_REDIS_CLUSTER_PORT      (17000; state nodes N..N+5, cache nodes
+                                          N+10..N+12, cluster bus on each port + 10000)""";
 
     private static final List<String> FLAGS = List.of("pg-port", "redis-port", "redis-cache-port", "kafka-port",
             "kafka-controller-port", "gateway-port", "user-port", "user-instances", "inference-port",
-            "inference-instances", "zipkin-port");
+            "inference-instances", "zipkin-port", "redis-cluster-port");
     private static final String NO_ZIPKIN = "--no-zipkin";
+    private static final String REDIS_CLUSTER = "--redis-cluster";
     /** Inference instances take inference-port + 0..7 and user instances user-port + 10..16: they never meet. */
     private static final int MAX_INSTANCES = 8;
 
     static LauncherOptions parse(Path home, Path platformDir, List<String> args, Map<String, String> env) {
         for (String arg : args) {
-            if (!arg.equals(NO_ZIPKIN) && FLAGS.stream().noneMatch(flag -> arg.startsWith("--" + flag + "="))) {
+            if (!arg.equals(NO_ZIPKIN) && !arg.equals(REDIS_CLUSTER) && FLAGS.stream().noneMatch(flag -> arg.startsWith("--" + flag + "="))) {
                 throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
             }
         }
@@ -53,7 +59,9 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
                 port("inference-port", 8082, args, env),
                 instances("inference-instances", args, env),
                 port("zipkin-port", 19411, args, env),
-                !args.contains(NO_ZIPKIN));
+                !args.contains(NO_ZIPKIN),
+                args.contains(REDIS_CLUSTER),
+                port("redis-cluster-port", 17000, args, env));
     }
 
     private static int instances(String flag, List<String> args, Map<String, String> env) {
@@ -107,6 +115,16 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
             throw new IllegalArgumentException("--" + flag + " / " + envName + " must be a port number (1-65535), got '"
                     + value + "'");
         }
+    }
+
+    /** With {@code --redis-cluster}: the state cluster's six nodes, masters first. */
+    int[] redisClusterStatePorts() {
+        return java.util.stream.IntStream.range(0, 6).map(i -> redisClusterPort + i).toArray();
+    }
+
+    /** With {@code --redis-cluster}: the cache cluster's three masters. */
+    int[] redisClusterCachePorts() {
+        return java.util.stream.IntStream.range(0, 3).map(i -> redisClusterPort + 10 + i).toArray();
     }
 
     Path dataDir() {

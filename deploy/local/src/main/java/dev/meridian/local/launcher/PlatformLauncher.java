@@ -4,6 +4,7 @@ import dev.meridian.local.infra.LocalCacheRedis;
 import dev.meridian.local.infra.LocalKafka;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.infra.LocalRedis;
+import dev.meridian.local.infra.LocalRedisCluster;
 import dev.meridian.local.infra.LocalServer;
 import dev.meridian.local.infra.LocalZipkin;
 import dev.meridian.local.infra.Ports;
@@ -45,12 +46,16 @@ public final class PlatformLauncher {
      */
     static final String STATE_REDIS_MAXMEMORY = "256mb";
     static final String CACHE_REDIS_MAXMEMORY = "64mb";
+    /** How long a Redis Cluster master may be silent before its replica takes over. */
+    static final Duration REDIS_CLUSTER_NODE_TIMEOUT = Duration.ofSeconds(2);
 
     private final LauncherOptions options;
     private final RunState runState;
     private final List<LocalServer> infrastructure = new ArrayList<>();
     private final List<ServiceProcess> services = new ArrayList<>();
     private LocalZipkin zipkin;
+    private LocalServer stateRedis;
+    private LocalServer cacheRedis;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
 
@@ -101,8 +106,19 @@ public final class PlatformLauncher {
     /** All at once, before anything starts: a taken port should not cost a half-started platform. */
     private void requirePortsFree() {
         Ports.requireFree(options.pgPort(), "PostgreSQL");
-        Ports.requireFree(options.redisPort(), "Redis");
-        Ports.requireFree(options.redisCachePort(), "the cache Redis");
+        if (options.redisCluster()) {
+            for (int port : options.redisClusterStatePorts()) {
+                Ports.requireFree(port, "a Redis Cluster node");
+                Ports.requireFree(port + Ports.CLUSTER_BUS_OFFSET, "a Redis Cluster node's bus");
+            }
+            for (int port : options.redisClusterCachePorts()) {
+                Ports.requireFree(port, "a cache Redis Cluster node");
+                Ports.requireFree(port + Ports.CLUSTER_BUS_OFFSET, "a cache Redis Cluster node's bus");
+            }
+        } else {
+            Ports.requireFree(options.redisPort(), "Redis");
+            Ports.requireFree(options.redisCachePort(), "the cache Redis");
+        }
         Ports.requireFree(options.kafkaPort(), "Kafka");
         Ports.requireFree(options.kafkaControllerPort(), "the Kafka controller");
         Ports.requireFree(options.gatewayPort(), "gateway-service");
@@ -122,10 +138,23 @@ public final class PlatformLauncher {
         Path logs = options.logDir();
         infrastructure.add(new LocalPostgres(options.pgPort(), data.resolve("postgresql"), logs.resolve("postgresql.log"),
                 false, List.of(USER_DB, INFERENCE_DB)));
-        infrastructure.add(new LocalRedis(LocalRedis.NAME, options.redisPort(), data.resolve(LocalRedis.NAME),
-                logs.resolve(LocalRedis.NAME + ".log"), false, LocalRedis.Memory.noEviction(STATE_REDIS_MAXMEMORY)));
-        infrastructure.add(new LocalCacheRedis(options.redisCachePort(), data.resolve(LocalCacheRedis.NAME),
-                logs.resolve(LocalCacheRedis.NAME + ".log"), CACHE_REDIS_MAXMEMORY));
+        if (options.redisCluster()) {
+            // the same split as below, each side a cluster: state nodes never evict and keep an append-only file,
+            // cache nodes evict and keep nothing (a lost cache node costs recomputation, so no replicas)
+            stateRedis = new LocalRedisCluster(LocalRedis.NAME, options.redisClusterStatePorts(), 3,
+                    data.resolve("redis-cluster"), logs, true, LocalRedis.Memory.noEviction(STATE_REDIS_MAXMEMORY),
+                    REDIS_CLUSTER_NODE_TIMEOUT);
+            cacheRedis = new LocalRedisCluster(LocalCacheRedis.NAME, options.redisClusterCachePorts(), 3,
+                    data.resolve("redis-cache-cluster"), logs, false, LocalRedis.Memory.allKeysLru(CACHE_REDIS_MAXMEMORY),
+                    REDIS_CLUSTER_NODE_TIMEOUT);
+        } else {
+            stateRedis = new LocalRedis(LocalRedis.NAME, options.redisPort(), data.resolve(LocalRedis.NAME),
+                    logs.resolve(LocalRedis.NAME + ".log"), false, LocalRedis.Memory.noEviction(STATE_REDIS_MAXMEMORY));
+            cacheRedis = new LocalCacheRedis(options.redisCachePort(), data.resolve(LocalCacheRedis.NAME),
+                    logs.resolve(LocalCacheRedis.NAME + ".log"), CACHE_REDIS_MAXMEMORY);
+        }
+        infrastructure.add(stateRedis);
+        infrastructure.add(cacheRedis);
         infrastructure.add(new LocalKafka(options.kafkaPort(), options.kafkaControllerPort(), data.resolve("kafka"),
                 logs.resolve("kafka.log")));
         if (options.zipkin()) {
@@ -139,8 +168,12 @@ public final class PlatformLauncher {
 
     private void startServices() throws IOException {
         Map<String, String> common = new HashMap<>(Map.of(
-                "QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:" + options.redisPort(),
+                "QUARKUS_REDIS_HOSTS", stateRedis.address(),
                 "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + options.kafkaPort()));
+        if (options.redisCluster()) {
+            common.put("QUARKUS_REDIS_CLIENT_TYPE", "cluster");
+            common.put("QUARKUS_REDIS_CACHE_CLIENT_TYPE", "cluster");
+        }
         if (zipkin != null) {
             common.put("MERIDIAN_OTEL_DISABLED", "false");
             common.put("MERIDIAN_TRACING_EXPORTER", "zipkin");
@@ -158,7 +191,7 @@ public final class PlatformLauncher {
         gatewayEnv.put("MERIDIAN_GATEWAY_JWT_TOKEN_URL", users + "/v1/auth/token");
         // caches live in their own Redis (the Quarkus Redis client named "cache"): the gateway's responses and
         // inference-service's vectors
-        String cacheRedis = "redis://127.0.0.1:" + options.redisCachePort();
+        String cacheRedis = this.cacheRedis.address();
         gatewayEnv.put("QUARKUS_REDIS_CACHE_HOSTS", cacheRedis);
         services.add(service("gateway-service", "gateway-service", options.gatewayPort(), gatewayEnv, null));
         Map<String, String> userEnv = new HashMap<>(common);
@@ -220,8 +253,12 @@ public final class PlatformLauncher {
     private List<RunState.Component> components() {
         List<RunState.Component> components = new ArrayList<>();
         for (LocalServer server : infrastructure) {
-            components.add(new RunState.Component(server.name(), server.port(), server.address(),
-                    options.logDir().resolve(server.name() + ".log"), server.pid()));
+            List<? extends LocalServer> parts = server instanceof LocalRedisCluster cluster ? cluster.nodes()
+                    : List.of(server);
+            for (LocalServer part : parts) {
+                components.add(new RunState.Component(part.name(), part.port(), part.address(),
+                        options.logDir().resolve(part.name() + ".log"), part.pid()));
+            }
         }
         for (ServiceProcess service : services) {
             components.add(new RunState.Component(service.name(), service.port(), service.url(), service.logFile(),

@@ -1,6 +1,5 @@
 package dev.meridian.local.launcher;
 
-import dev.meridian.local.infra.LocalCacheRedis;
 import dev.meridian.local.infra.LocalKafka;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.infra.LocalRedis;
@@ -33,10 +32,11 @@ final class RunState {
 
         /** A real request against the component: a query, a PING, a metadata request, a readiness check. */
         boolean isReady() {
+            if (address.startsWith("redis://")) { // a Redis server or a node of a Redis Cluster
+                return new LocalRedis(port, log.getParent(), log, false).isReady();
+            }
             return switch (name) {
                 case "postgresql" -> new LocalPostgres(port, log.getParent(), log, false, List.of()).isReady();
-                case LocalRedis.NAME, LocalCacheRedis.NAME ->
-                        new LocalRedis(port, log.getParent(), log, false).isReady();
                 case "kafka" -> new LocalKafka(port, -1, log.getParent(), log).isReady();
                 case "zipkin" -> new LocalZipkin(port, log, log).isReady();
                 default -> ServiceProcess.isReady(port);

@@ -4,6 +4,7 @@ import dev.meridian.deadline.CallerContext;
 import dev.meridian.deadline.ThrottledWarning;
 import dev.meridian.denylist.StateRedisHealth;
 import dev.meridian.inference.service.InferenceException;
+import dev.meridian.revocation.TokenRevocation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -115,7 +116,7 @@ public class TokenBudgetService {
         args.add(Integer.toString(windows.size()));
         for (LocalTokenBudget.Window window : windows) {
             // one hash tag per user: every key of one call in one slot, as Redis Cluster needs
-            args.add("meridian:tokens:{" + userId + "}:" + window.name());
+            args.add("meridian:tokens:" + TokenRevocation.hashTag(userId) + ":" + window.name());
         }
         for (LocalTokenBudget.Window window : windows) {
             args.add(Double.toString((double) window.micros() / window.limit()));

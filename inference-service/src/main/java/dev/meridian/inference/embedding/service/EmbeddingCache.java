@@ -12,6 +12,7 @@ import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.ByteBuffer;
@@ -22,6 +23,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -40,19 +42,25 @@ public class EmbeddingCache {
 
     private static final Logger LOG = Logger.getLogger(EmbeddingCache.class);
 
+    private final ReactiveRedisDataSource redis;
     private final ReactiveValueCommands<String, byte[]> values;
     private final ReactiveSetCommands<String, String> sets;
     private final ReactiveKeyCommands<String> keys;
     private final InferenceConfig.Cache config;
     private final MeterRegistry meters;
+    private final boolean cluster;
 
     public EmbeddingCache(@RedisClientName(REDIS_CLIENT) ReactiveRedisDataSource redis, InferenceConfig config,
-                          MeterRegistry meters) {
+                          MeterRegistry meters,
+                          @ConfigProperty(name = "quarkus.redis." + REDIS_CLIENT + ".client-type",
+                                  defaultValue = "standalone") String clientType) {
+        this.redis = redis;
         this.values = redis.value(byte[].class);
         this.sets = redis.set(String.class);
         this.keys = redis.key();
         this.config = config.cache();
         this.meters = meters;
+        this.cluster = "cluster".equalsIgnoreCase(clientType);
     }
 
     public static String key(ModelVersion model, long[] ids) {
@@ -76,7 +84,7 @@ public class EmbeddingCache {
         if (!config.enabled() || keys.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        return values.mget(keys.toArray(String[]::new))
+        return (cluster ? getEach(keys) : values.mget(keys.toArray(String[]::new)))
                 .ifNoItem().after(config.timeout()).fail()
                 .map(found -> {
                     Map<String, float[]> hits = new HashMap<>();
@@ -97,6 +105,22 @@ public class EmbeddingCache {
     }
 
     /**
+     * On Redis Cluster one GET per key, pipelined on one connection: the Vert.x cluster client splits a cross-slot MGET
+     * by slot but joins the answers in no particular order, so a vector would come back under another input's key.
+     */
+    private Uni<Map<String, byte[]>> getEach(List<String> keys) {
+        Map<String, byte[]> found = new ConcurrentHashMap<>();
+        return redis.withConnection(connection -> {
+            ReactiveValueCommands<String, byte[]> on = connection.value(byte[].class);
+            return Uni.join().all(keys.stream().map(key -> on.get(key).invoke(value -> {
+                if (value != null) {
+                    found.put(key, value);
+                }
+            })).toList()).andFailFast().replaceWithVoid();
+        }).map(done -> found);
+    }
+
+    /**
      * Best effort, but awaited (bounded by the cache timeout), so an acknowledged vector is in the cache for the next
      * request; a failed write only costs a later recomputation.
      */
@@ -105,10 +129,13 @@ public class EmbeddingCache {
             return Uni.createFrom().voidItem();
         }
         long ttl = config.ttl().toSeconds();
-        List<Uni<Void>> writes = vectors.entrySet().stream()
-                .map(e -> values.setex(e.getKey(), ttl, Vectors.toBytes(e.getValue())))
-                .toList();
-        return Uni.join().all(writes).andCollectFailures()
+        // pipelined on one connection (a cluster connection sends each to its node) rather than one lease per vector
+        return redis.withConnection(connection -> {
+                    ReactiveValueCommands<String, byte[]> on = connection.value(byte[].class);
+                    return Uni.join().all(vectors.entrySet().stream()
+                            .map(e -> on.setex(e.getKey(), ttl, Vectors.toBytes(e.getValue()))).toList())
+                            .andCollectFailures().replaceWithVoid();
+                })
                 .ifNoItem().after(config.timeout()).fail()
                 .replaceWithVoid()
                 .onFailure().recoverWithItem(e -> {
