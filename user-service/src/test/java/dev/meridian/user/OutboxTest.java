@@ -11,6 +11,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.restassured.http.ContentType;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +27,7 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 class OutboxTest {
@@ -33,6 +37,9 @@ class OutboxTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
 
     @Test
     void signUpPublishesUserRegisteredAsACloudEventKeyedByUser() {
@@ -78,6 +85,27 @@ class OutboxTest {
         assertEquals(6, events.stream().map(EventEnvelope::id).distinct().count(), "an event was duplicated");
         assertFalse(UsersTopic.await(bootstrap, ids, 7, Duration.ofSeconds(2)).size() > 6, "an event was duplicated");
         await().atMost(Duration.ofSeconds(30)).until(() -> oldestUnsentAge() == 0.0);
+    }
+
+    /**
+     * Another instance holds the relay lease: this one publishes nothing until the lease runs out, then takes over and
+     * publishes what waited, once.
+     */
+    @Test
+    void whileAnotherInstanceHoldsTheRelayLeaseThisOnePublishesNothing() throws Exception {
+        try (Connection db = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
+             Statement statement = db.createStatement()) {
+            statement.executeUpdate("UPDATE outbox_relay_lease SET holder = 'another instance',"
+                    + " expires_at = now() + interval '4 seconds' WHERE id = 1");
+        }
+        long taken = System.nanoTime();
+        String id = signUp(uniqueEmail(), PASSWORD, "Waits").then().statusCode(201).extract().path("id");
+        assertEquals(0, UsersTopic.await(bootstrap, Set.of(id), 1, Duration.ofSeconds(2)).size(),
+                "published while another instance held the lease");
+        List<EventEnvelope<MeridianEvent>> events = UsersTopic.await(bootstrap, Set.of(id), 1, Duration.ofSeconds(30));
+        assertEquals(1, events.size());
+        assertTrue(System.nanoTime() - taken >= Duration.ofSeconds(4).toNanos(), "published before the lease ran out");
+        assertFalse(UsersTopic.await(bootstrap, Set.of(id), 2, Duration.ofSeconds(1)).size() > 1, "published twice");
     }
 
     /** meridian_outbox_oldest_age_seconds as /q/metrics reports it. */

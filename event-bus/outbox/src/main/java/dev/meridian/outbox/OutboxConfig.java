@@ -13,6 +13,14 @@ public interface OutboxConfig {
     String pollInterval();
 
     /**
+     * How long the relay lease lasts: with several instances, only the holder publishes, and another takes over this
+     * long after the holder stopped renewing it (died). The holder sends only during the first half of a lease, so a
+     * send it starts (bounded by the producer's {@code delivery.timeout.ms}, 15 s) ends before anyone else may start.
+     */
+    @WithDefault("PT30S")
+    Duration leaseDuration();
+
+    /**
      * How long a published row is kept before it is deleted. Rows carry user payloads (display names): once Kafka has
      * them, the outbox has no reason to keep them; the while left covers an operator looking at a recent incident.
      */

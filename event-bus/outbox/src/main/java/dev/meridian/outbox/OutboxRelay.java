@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -24,12 +25,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Publishes committed outbox rows in commit order, each to its event type's topic, one at a time (each waits for
  * Kafka's ack), and marks them sent. When Kafka is down the batch stops at the first failure and the next run retries
  * from there, so nothing is skipped and one aggregate's events never overtake each other. Delivery is at least once (a
  * crash between ack and mark re-sends); consumers dedupe on ce_id, which is the outbox row's event id.
+ * <p>
+ * Several instances share one outbox: only the holder of the relay lease publishes (a row in the database, renewed by
+ * each poll, taken over once it expired). No transaction stays open while Kafka is waited for: the lease is claimed in
+ * one statement, and the holder sends only in the first half of its lease, so it is done before another instance may
+ * begin. A row is sent twice only if its holder stalls (a pause, not a crash) longer than that.
  * <p>
  * Published rows are deleted later by {@link OutboxPruner}.
  * <p>
@@ -45,14 +52,19 @@ public class OutboxRelay {
 
     private final MutinyEmitter<byte[]> emitter;
     private final OutboxRepository outbox;
+    private final Duration lease;
+    /** This instance in the lease: unique per process start. */
+    private final String holder = ProcessHandle.current().pid() + "@" + UUID.randomUUID();
     /** Commit time of the oldest row the last poll found unsent; null when it found none. */
     private volatile Instant oldestPending;
     private volatile int pendingInBatch;
     private volatile boolean stopping;
 
-    public OutboxRelay(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter, OutboxRepository outbox, MeterRegistry meters) {
+    public OutboxRelay(@Channel(CHANNEL) MutinyEmitter<byte[]> emitter, OutboxRepository outbox, OutboxConfig config,
+                       MeterRegistry meters) {
         this.emitter = emitter;
         this.outbox = outbox;
+        this.lease = config.leaseDuration();
         // the backlog an alert watches: the age keeps growing while Kafka (or the database) is down
         Gauge.builder("meridian.outbox.oldest.age", this, OutboxRelay::oldestPendingAge).baseUnit("seconds")
                 .description("age of the oldest event not yet published to Kafka").register(meters);
@@ -72,16 +84,26 @@ public class OutboxRelay {
         if (!emitter.hasRequests()) {
             return Uni.createFrom().voidItem(); // the Kafka sink is not connected yet (start-up) or has no demand
         }
-        return Panache.withSession(() -> outbox.pending(BATCH)).flatMap(this::publish)
+        long sendUntil = System.nanoTime() + lease.toNanos() / 2;
+        return Panache.withTransaction(() -> outbox.claimLease(holder, lease))
+                .flatMap(leader -> !leader ? Uni.createFrom().voidItem()
+                        : Panache.withSession(() -> outbox.pending(BATCH)).flatMap(rows -> publish(rows, sendUntil)))
                 // a poll caught by shutdown fails on the closed pool; its rows stay unsent for the next start
                 .onFailure(e -> stopping).recoverWithNull();
     }
 
+    /** Hands the lease back, so an instance that stays (or this one, restarted) takes over at once, not in 30 s. */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
+        try {
+            VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> outbox.releaseLease(holder))
+                    .ifNoItem().after(Duration.ofSeconds(2)).fail());
+        } catch (Throwable e) {
+            LOG.debugf("relay lease not released (it expires by itself): %s", e.toString());
+        }
     }
 
-    private Uni<Void> publish(List<OutboxEvent> pending) {
+    private Uni<Void> publish(List<OutboxEvent> pending, long sendUntil) {
         oldestPending = pending.isEmpty() ? null : pending.get(0).createdAt;
         pendingInBatch = pending.size();
         if (pending.isEmpty()) {
@@ -89,7 +111,9 @@ public class OutboxRelay {
         }
         List<Long> sent = new ArrayList<>();
         return Multi.createFrom().iterable(pending)
-                .onItem().transformToUniAndConcatenate(row -> send(row).invoke(() -> sent.add(row.seq)))
+                .onItem().transformToUniAndConcatenate(row -> System.nanoTime() > sendUntil
+                        ? Uni.createFrom().failure(new IllegalStateException("the half of the relay lease is over"))
+                        : send(row).invoke(() -> sent.add(row.seq)))
                 .collect().last()
                 .onFailure().invoke(e -> LOG.warnf("outbox relay paused after %d of %d events: %s", sent.size(),
                         pending.size(), e.getMessage()))

@@ -5,6 +5,7 @@ import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -22,6 +23,28 @@ public class OutboxRepository implements PanacheRepositoryBase<OutboxEvent, Long
                                 + " order by seq limit ?2)")
                 .setParameter(1, before)
                 .setParameter(2, limit)
+                .executeUpdate());
+    }
+
+    /**
+     * Takes or renews the relay lease for {@code holder} (see {@code R__outbox_relay_lease.sql}), on the database's
+     * clock; true when {@code holder} has it now.
+     */
+    public Uni<Boolean> claimLease(String holder, Duration duration) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "update outbox_relay_lease set holder = ?1, expires_at = now() + make_interval(secs => ?2)"
+                                + " where id = 1 and (holder = ?1 or expires_at < now())")
+                .setParameter(1, holder)
+                .setParameter(2, duration.toMillis() / 1000.0)
+                .executeUpdate())
+                .map(updated -> updated == 1);
+    }
+
+    /** Ends {@code holder}'s lease now, if it has it. */
+    public Uni<Integer> releaseLease(String holder) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "update outbox_relay_lease set expires_at = 'epoch' where id = 1 and holder = ?1")
+                .setParameter(1, holder)
                 .executeUpdate());
     }
 

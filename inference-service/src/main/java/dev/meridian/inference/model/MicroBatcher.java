@@ -470,10 +470,20 @@ public final class MicroBatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the batcher and waits (a few seconds at most) for its thread to finish the batch in hand and close the
+     * model: a JVM that exits under a running ONNX session crashes in native code (seen when a start-up was stopped
+     * during warm-up).
+     */
     @Override
     public void close() {
         running = false;
         thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static final class Item {

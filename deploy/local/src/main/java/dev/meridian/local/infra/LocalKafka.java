@@ -22,30 +22,44 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A single-node KRaft Kafka (broker + controller) in its own JVM, with the broker's own classpath (see the
- * meridian-kafka-broker module), so broker and client versions never clash with the kafka-clients Quarkus uses.
+ * A KRaft Kafka node (broker + controller) in its own JVM, with the broker's own classpath (see the
+ * meridian-kafka-broker module), so broker and client versions never clash with the kafka-clients Quarkus uses. Alone
+ * it is a single-node Kafka; {@link LocalKafkaCluster} runs several as one cluster.
  */
 public final class LocalKafka implements LocalServer {
 
     private static final String BROKER_CLASSPATH = "META-INF/meridian/kafka-broker.classpath";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
+    /** How a node belongs to its cluster: its id, the controller quorum, the cluster id and replication. */
+    record Membership(String name, int nodeId, String voters, String clusterId, int replicas, int minInsyncReplicas,
+                      String maxHeap) {
+    }
+
     private final int port;
     private final int controllerPort;
     private final Path dataDir;
     private final Path logFile;
+    private final Membership membership;
     private Process process;
 
+    /** A single-node Kafka. */
     public LocalKafka(int port, int controllerPort, Path dataDir, Path logFile) {
+        this(port, controllerPort, dataDir, logFile,
+                new Membership("kafka", 1, "1@127.0.0.1:" + controllerPort, null, 1, 1, "768m"));
+    }
+
+    LocalKafka(int port, int controllerPort, Path dataDir, Path logFile, Membership membership) {
         this.port = port;
         this.controllerPort = controllerPort;
         this.dataDir = dataDir;
         this.logFile = logFile;
+        this.membership = membership;
     }
 
     @Override
     public String name() {
-        return "kafka";
+        return membership.name();
     }
 
     @Override
@@ -75,7 +89,8 @@ public final class LocalKafka implements LocalServer {
 
         if (!Files.exists(logDir.resolve("meta.properties"))) {
             long logOffset = Processes.size(logFile);
-            Process format = java("kafka.tools.StorageTool", "format", "-t", newClusterId(), "-c", config.toString());
+            String clusterId = membership.clusterId() != null ? membership.clusterId() : newClusterId();
+            Process format = java("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString());
             try {
                 if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
                     format.destroyForcibly();
@@ -89,6 +104,9 @@ public final class LocalKafka implements LocalServer {
         }
 
         process = java("kafka.Kafka", config.toString());
+        if (membership.replicas() > 1) {
+            return; // a cluster node answers only once a quorum of its controllers runs: the cluster waits for that
+        }
         try {
             Readiness.await("Kafka on port " + port, START_TIMEOUT, this::isReady, process);
         } catch (RuntimeException e) {
@@ -99,10 +117,12 @@ public final class LocalKafka implements LocalServer {
     }
 
     private String serverProperties(Path logDir) {
+        String replicas = Integer.toString(membership.replicas());
+        String minIsr = Integer.toString(membership.minInsyncReplicas());
         return String.join("\n",
                 "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "node.id=" + membership.nodeId(),
+                "controller.quorum.voters=" + membership.voters(),
                 "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
                 "controller.listener.names=CONTROLLER",
@@ -111,13 +131,15 @@ public final class LocalKafka implements LocalServer {
                 "log.dirs=" + logDir.toAbsolutePath(),
                 "num.partitions=3",
                 "auto.create.topics.enable=true",
-                "offsets.topic.replication.factor=1",
+                "default.replication.factor=" + replicas,
+                "min.insync.replicas=" + minIsr,
+                "offsets.topic.replication.factor=" + replicas,
                 "offsets.topic.num.partitions=10",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
+                "transaction.state.log.replication.factor=" + replicas,
+                "transaction.state.log.min.isr=" + minIsr,
                 "transaction.state.log.num.partitions=10",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=" + replicas,
+                "share.coordinator.state.topic.min.isr=" + minIsr,
                 "group.initial.rebalance.delay.ms=0",
                 "");
     }
@@ -138,7 +160,7 @@ public final class LocalKafka implements LocalServer {
     private Process java(String mainClass, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms256m", "-Xmx768m", "-XX:+UseG1GC",
+                "-Xms256m", "-Xmx" + membership.maxHeap(), "-XX:+UseG1GC",
                 "-Djava.awt.headless=true",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
@@ -181,20 +203,25 @@ public final class LocalKafka implements LocalServer {
 
     @Override
     public boolean isReady() {
+        return brokersSeen(port, address()) >= 1;
+    }
+
+    /** How many brokers the cluster reports through {@code bootstrap}; 0 when it does not answer. */
+    static int brokersSeen(int firstPort, String bootstrap) {
         // a TCP probe first keeps the admin client from logging connection warnings while the broker boots
-        if (!Ports.accepts(port)) {
-            return false;
+        if (!Ports.accepts(firstPort)) {
+            return 0;
         }
         Map<String, Object> config = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, address(),
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000,
                 AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
         try (Admin admin = Admin.create(config)) {
-            return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes()
-                    .get(3, TimeUnit.SECONDS).isEmpty();
+            return admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes()
+                    .get(3, TimeUnit.SECONDS).size();
         } catch (Exception e) {
-            return false;
+            return 0;
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.Map;
 record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, int redisCachePort, int kafkaPort,
                        int kafkaControllerPort, int gatewayPort, int userPort, int userInstances, int inferencePort,
                        int inferenceInstances, int zipkinPort, boolean zipkin, boolean redisCluster,
-                       int redisClusterPort) {
+                       int redisClusterPort, int kafkaBrokers, int gatewayInstances) {
 
     static final String USAGE = """
             flags (or environment variables):
@@ -21,7 +21,11 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
               --redis-cache-port=N        MERIDIAN_REDIS_CACHE_PORT        (16380; caches: gateway responses, inference vectors)
               --kafka-port=N              MERIDIAN_KAFKA_PORT              (19092)
               --kafka-controller-port=N   MERIDIAN_KAFKA_CONTROLLER_PORT   (19093)
+              --kafka-brokers=N           MERIDIAN_KAFKA_BROKERS           (1; with 3, topics have 3 replicas and
+                                          writes wait for 2; broker i > 0 listens on kafka-port + 2i, its
+                                          controller on kafka-controller-port + 2i)
               --gateway-port=N            MERIDIAN_GATEWAY_PORT            (8080)
+              --gateway-instances=N       MERIDIAN_GATEWAY_INSTANCES       (1; instance i listens on gateway-port + 100 + i)
               --user-port=N               MERIDIAN_USER_PORT               (8081)
               --user-instances=N          MERIDIAN_USER_INSTANCES          (1; instance i > 0 listens on user-port + 9 + i)
               --inference-port=N          MERIDIAN_INFERENCE_PORT          (8082)
@@ -35,7 +39,7 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
 
     private static final List<String> FLAGS = List.of("pg-port", "redis-port", "redis-cache-port", "kafka-port",
             "kafka-controller-port", "gateway-port", "user-port", "user-instances", "inference-port",
-            "inference-instances", "zipkin-port", "redis-cluster-port");
+            "inference-instances", "zipkin-port", "redis-cluster-port", "kafka-brokers", "gateway-instances");
     private static final String NO_ZIPKIN = "--no-zipkin";
     private static final String REDIS_CLUSTER = "--redis-cluster";
     /** Inference instances take inference-port + 0..7 and user instances user-port + 10..16: they never meet. */
@@ -61,7 +65,9 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
                 port("zipkin-port", 19411, args, env),
                 !args.contains(NO_ZIPKIN),
                 args.contains(REDIS_CLUSTER),
-                port("redis-cluster-port", 17000, args, env));
+                port("redis-cluster-port", 17000, args, env),
+                instances("kafka-brokers", args, env),
+                instances("gateway-instances", args, env));
     }
 
     private static int instances(String flag, List<String> args, Map<String, String> env) {
@@ -86,6 +92,12 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
         return args.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
                 .reduce((first, last) -> last)
                 .orElse(env.get("MERIDIAN_" + flag.replace('-', '_').toUpperCase()));
+    }
+
+    /** Ports of the gateways: gateway-port, then gateway-port + 101, + 102, ... */
+    List<Integer> gatewayPorts() {
+        return java.util.stream.IntStream.range(0, gatewayInstances)
+                .mapToObj(i -> i == 0 ? gatewayPort : gatewayPort + 100 + i).toList();
     }
 
     /** Ports of the user-service instances: user-port, then user-port + 10, + 11, ... */
@@ -125,6 +137,16 @@ record LauncherOptions(Path home, Path platformDir, int pgPort, int redisPort, i
     /** With {@code --redis-cluster}: the cache cluster's three masters. */
     int[] redisClusterCachePorts() {
         return java.util.stream.IntStream.range(0, 3).map(i -> redisClusterPort + 10 + i).toArray();
+    }
+
+    /** The Kafka brokers' ports: kafka-port, kafka-port + 2, ... */
+    int[] kafkaPorts() {
+        return java.util.stream.IntStream.range(0, kafkaBrokers).map(i -> kafkaPort + 2 * i).toArray();
+    }
+
+    /** The Kafka controllers' ports: kafka-controller-port, kafka-controller-port + 2, ... */
+    int[] kafkaControllerPorts() {
+        return java.util.stream.IntStream.range(0, kafkaBrokers).map(i -> kafkaControllerPort + 2 * i).toArray();
     }
 
     Path dataDir() {

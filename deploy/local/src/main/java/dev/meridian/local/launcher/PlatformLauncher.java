@@ -2,6 +2,7 @@ package dev.meridian.local.launcher;
 
 import dev.meridian.local.infra.LocalCacheRedis;
 import dev.meridian.local.infra.LocalKafka;
+import dev.meridian.local.infra.LocalKafkaCluster;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.infra.LocalRedis;
 import dev.meridian.local.infra.LocalRedisCluster;
@@ -38,7 +39,8 @@ public final class PlatformLauncher {
     static final String INFERENCE_DB = "meridian_inference";
     /** Encrypts user-service's JWT signing keys at rest. */
     static final String USER_MASTER_KEY_ENV = "MERIDIAN_USERS_KEYS_MASTER_KEY";
-    private static final Duration SERVICE_READY_TIMEOUT = Duration.ofSeconds(90);
+    /** Per service started: they start side by side, so each more instance slows all of them down on a small machine. */
+    private static final Duration SERVICE_READY_TIMEOUT_EACH = Duration.ofSeconds(30);
     /**
      * The state Redis (deny-list, rate limits, refresh-token and job bookkeeping) never evicts: when full it refuses
      * writes. The cache Redis (the gateway's response cache, inference-service's vectors) evicts least recently used
@@ -56,6 +58,7 @@ public final class PlatformLauncher {
     private LocalZipkin zipkin;
     private LocalServer stateRedis;
     private LocalServer cacheRedis;
+    private LocalServer kafka;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
 
@@ -119,9 +122,15 @@ public final class PlatformLauncher {
             Ports.requireFree(options.redisPort(), "Redis");
             Ports.requireFree(options.redisCachePort(), "the cache Redis");
         }
-        Ports.requireFree(options.kafkaPort(), "Kafka");
-        Ports.requireFree(options.kafkaControllerPort(), "the Kafka controller");
-        Ports.requireFree(options.gatewayPort(), "gateway-service");
+        for (int port : options.kafkaPorts()) {
+            Ports.requireFree(port, "Kafka");
+        }
+        for (int port : options.kafkaControllerPorts()) {
+            Ports.requireFree(port, "the Kafka controller");
+        }
+        for (int port : options.gatewayPorts()) {
+            Ports.requireFree(port, "gateway-service");
+        }
         for (int port : options.userPorts()) {
             Ports.requireFree(port, "user-service");
         }
@@ -155,8 +164,12 @@ public final class PlatformLauncher {
         }
         infrastructure.add(stateRedis);
         infrastructure.add(cacheRedis);
-        infrastructure.add(new LocalKafka(options.kafkaPort(), options.kafkaControllerPort(), data.resolve("kafka"),
-                logs.resolve("kafka.log")));
+        kafka = options.kafkaBrokers() == 1
+                ? new LocalKafka(options.kafkaPort(), options.kafkaControllerPort(), data.resolve("kafka"),
+                        logs.resolve("kafka.log"))
+                : new LocalKafkaCluster(options.kafkaPorts(), options.kafkaControllerPorts(),
+                        data.resolve("kafka-cluster"), logs);
+        infrastructure.add(kafka);
         if (options.zipkin()) {
             zipkin = new LocalZipkin(options.zipkinPort(),
                     options.home().resolve("deploy/local/target/zipkin/zipkin-server.jar"), logs.resolve("zipkin.log"));
@@ -169,7 +182,7 @@ public final class PlatformLauncher {
     private void startServices() throws IOException {
         Map<String, String> common = new HashMap<>(Map.of(
                 "QUARKUS_REDIS_HOSTS", stateRedis.address(),
-                "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + options.kafkaPort()));
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.address()));
         if (options.redisCluster()) {
             common.put("QUARKUS_REDIS_CLIENT_TYPE", "cluster");
             common.put("QUARKUS_REDIS_CACHE_CLIENT_TYPE", "cluster");
@@ -193,7 +206,13 @@ public final class PlatformLauncher {
         // inference-service's vectors
         String cacheRedis = this.cacheRedis.address();
         gatewayEnv.put("QUARKUS_REDIS_CACHE_HOSTS", cacheRedis);
-        services.add(service("gateway-service", "gateway-service", options.gatewayPort(), gatewayEnv, null));
+        // gateways share limits, the deny-list and the cache through Redis; each falls back to its share of a limit
+        gatewayEnv.put("MERIDIAN_GATEWAY_RATE_LIMITS_GATEWAY_INSTANCES", Integer.toString(options.gatewayInstances()));
+        List<Integer> gatewayPorts = options.gatewayPorts();
+        for (int i = 0; i < gatewayPorts.size(); i++) {
+            services.add(service(i == 0 ? "gateway-service" : "gateway-service-" + (i + 1), "gateway-service",
+                    gatewayPorts.get(i), gatewayEnv, null));
+        }
         Map<String, String> userEnv = new HashMap<>(common);
         if (System.getenv(USER_MASTER_KEY_ENV) == null) {
             userEnv.put(USER_MASTER_KEY_ENV, secret("users-master-key"));
@@ -217,7 +236,8 @@ public final class PlatformLauncher {
         for (ServiceProcess service : services) {
             service.start();
         }
-        runAll(services.stream().map(service -> (IoTask) () -> service.awaitReady(SERVICE_READY_TIMEOUT)).toList());
+        runAll(services.stream().map(service -> (IoTask) () -> service.awaitReady(
+                SERVICE_READY_TIMEOUT_EACH.multipliedBy(Math.max(3, services.size())))).toList());
     }
 
     /** A 256-bit secret generated on first use and kept (owner-only) under .platform/secrets. */
@@ -254,7 +274,7 @@ public final class PlatformLauncher {
         List<RunState.Component> components = new ArrayList<>();
         for (LocalServer server : infrastructure) {
             List<? extends LocalServer> parts = server instanceof LocalRedisCluster cluster ? cluster.nodes()
-                    : List.of(server);
+                    : server instanceof LocalKafkaCluster brokers ? brokers.nodes() : List.of(server);
             for (LocalServer part : parts) {
                 components.add(new RunState.Component(part.name(), part.port(), part.address(),
                         options.logDir().resolve(part.name() + ".log"), part.pid()));

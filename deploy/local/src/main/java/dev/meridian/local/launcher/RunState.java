@@ -35,6 +35,9 @@ final class RunState {
             if (address.startsWith("redis://")) { // a Redis server or a node of a Redis Cluster
                 return new LocalRedis(port, log.getParent(), log, false).isReady();
             }
+            if (name.startsWith("kafka-")) { // a broker of a Kafka cluster
+                return new LocalKafka(port, -1, log.getParent(), log).isReady();
+            }
             return switch (name) {
                 case "postgresql" -> new LocalPostgres(port, log.getParent(), log, false, List.of()).isReady();
                 case "kafka" -> new LocalKafka(port, -1, log.getParent(), log).isReady();

@@ -11,6 +11,12 @@ import io.quarkus.redis.datasource.set.ReactiveSetCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -23,7 +29,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -42,7 +47,7 @@ public class EmbeddingCache {
 
     private static final Logger LOG = Logger.getLogger(EmbeddingCache.class);
 
-    private final ReactiveRedisDataSource redis;
+    private final Redis bareRedis;
     private final ReactiveValueCommands<String, byte[]> values;
     private final ReactiveSetCommands<String, String> sets;
     private final ReactiveKeyCommands<String> keys;
@@ -54,7 +59,7 @@ public class EmbeddingCache {
                           MeterRegistry meters,
                           @ConfigProperty(name = "quarkus.redis." + REDIS_CLIENT + ".client-type",
                                   defaultValue = "standalone") String clientType) {
-        this.redis = redis;
+        this.bareRedis = redis.getRedis().getDelegate();
         this.values = redis.value(byte[].class);
         this.sets = redis.set(String.class);
         this.keys = redis.key();
@@ -109,15 +114,27 @@ public class EmbeddingCache {
      * by slot but joins the answers in no particular order, so a vector would come back under another input's key.
      */
     private Uni<Map<String, byte[]>> getEach(List<String> keys) {
-        Map<String, byte[]> found = new ConcurrentHashMap<>();
-        return redis.withConnection(connection -> {
-            ReactiveValueCommands<String, byte[]> on = connection.value(byte[].class);
-            return Uni.join().all(keys.stream().map(key -> on.get(key).invoke(value -> {
-                if (value != null) {
-                    found.put(key, value);
+        return onOneConnection(keys.stream().map(key -> Request.cmd(Command.GET).arg(key)).toList()).map(answers -> {
+            Map<String, byte[]> found = new HashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                if (answers.get(i) != null) {
+                    found.put(keys.get(i), answers.get(i).toBytes());
                 }
-            })).toList()).andFailFast().replaceWithVoid();
-        }).map(done -> found);
+            }
+            return found;
+        });
+    }
+
+    /**
+     * Commands pipelined on one connection (on a cluster, each goes to its node), which returns to the pool once they
+     * are answered even if the caller stopped waiting: a Mutiny {@code connect()} cancelled by a timeout would leak it.
+     */
+    private Uni<List<Response>> onOneConnection(List<Request> requests) {
+        return Uni.createFrom().completionStage(() -> bareRedis.connect()
+                .compose(connection -> Future.all(requests.stream().map(connection::send).toList())
+                        .andThen(done -> connection.close()))
+                .map(all -> all.<Response>list())
+                .toCompletionStage());
     }
 
     /**
@@ -129,13 +146,8 @@ public class EmbeddingCache {
             return Uni.createFrom().voidItem();
         }
         long ttl = config.ttl().toSeconds();
-        // pipelined on one connection (a cluster connection sends each to its node) rather than one lease per vector
-        return redis.withConnection(connection -> {
-                    ReactiveValueCommands<String, byte[]> on = connection.value(byte[].class);
-                    return Uni.join().all(vectors.entrySet().stream()
-                            .map(e -> on.setex(e.getKey(), ttl, Vectors.toBytes(e.getValue()))).toList())
-                            .andCollectFailures().replaceWithVoid();
-                })
+        return onOneConnection(vectors.entrySet().stream().map(e -> Request.cmd(Command.SETEX).arg(e.getKey()).arg(ttl)
+                        .arg(Buffer.buffer(Vectors.toBytes(e.getValue())))).toList())
                 .ifNoItem().after(config.timeout()).fail()
                 .replaceWithVoid()
                 .onFailure().recoverWithItem(e -> {

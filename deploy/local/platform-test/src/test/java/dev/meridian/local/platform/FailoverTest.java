@@ -27,9 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Two instances of user-service and of inference-service behind the gateway, one of each killed with SIGKILL under
- * steady load from several users: the gateway moves the requests the dead instances held, and every later one, to
- * the survivors.
+ * Two gateways in front of two user-service and three inference-service instances, one of each killed with SIGKILL
+ * under steady load from several users: the gateways move the requests the dead instances held, and every later one,
+ * to the survivors; clients, as an ingress would, send to the gateway that accepts connections.
  */
 class FailoverTest {
 
@@ -53,16 +53,20 @@ class FailoverTest {
     @Test
     void oneOfTwoInstancesOfEachServiceKilledUnderSteadyLoadCostsAlmostNoRequest() throws Exception {
         platform = new LocalPlatform(platformDir);
+        platform.reserveAfter(6, 1, 2);
+        platform.reserveAfter(4, 101);
         int[] ports = platform.ports;
-        LocalPlatform.Result up = platform.run("up", "--detach", "--no-build", "--inference-instances=2",
-                "--user-instances=2");
+        LocalPlatform.Result up = platform.run("up", "--detach", "--no-build", "--no-zipkin", "--inference-instances=3",
+                "--user-instances=2", "--gateway-instances=2");
         assertEquals(0, up.exitCode(), up.output());
         Map<String, Long> pids = new HashMap<>();
         for (String line : Files.readAllLines(platformDir.resolve("run/components.tsv"))) {
             String[] fields = line.split("\t");
             pids.put(fields[0], Long.parseLong(fields[4]));
         }
-        assertTrue(pids.containsKey("user-service-2") && pids.containsKey("inference-service-2"), pids.toString());
+        assertTrue(pids.keySet().containsAll(java.util.Set.of("user-service-2", "inference-service-3",
+                "gateway-service-2")), pids.toString());
+        int[] gateways = {ports[4], ports[4] + 101};
 
         // accounts made at user-service itself: the gateway limits sign-ups per client IP
         List<String> tokens = new ArrayList<>();
@@ -77,6 +81,7 @@ class FailoverTest {
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger retried = new java.util.concurrent.atomic.AtomicInteger();
         AtomicBoolean stop = new AtomicBoolean();
         long start = System.nanoTime();
         ExecutorService clients = Executors.newFixedThreadPool(USERS * CLIENTS_PER_USER);
@@ -88,17 +93,24 @@ class FailoverTest {
                 for (int n = 0; !stop.get(); n++) {
                     long sent = System.nanoTime();
                     boolean embed = n % 2 == 0;
-                    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[4]
-                                    + (embed ? "/v1/embeddings" : "/v1/users/me")))
-                            .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(20));
-                    if (embed) {
-                        request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"model\":\"all-minilm-l6-v2\",\"input\":\"steady " + client + " " + n + "\"}"));
-                    }
                     long at = (sent - start) / 1_000_000;
                     String path = embed ? "embeddings" : "users/me";
+                    // spread over both gateways; a request whose connection failed before any answer goes to the
+                    // other one, as an ingress in front of them does (Envoy: retry_on connect-failure,reset); both
+                    // requests here are safe to repeat (a read, an embedding)
+                    int gateway = (client + n) % 2;
                     try {
-                        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                        HttpResponse<String> response;
+                        try {
+                            response = http.send(request(gateways[gateway], embed, token, client, n),
+                                    HttpResponse.BodyHandlers.ofString());
+                        } catch (java.net.http.HttpTimeoutException slow) {
+                            throw slow; // a gateway that accepted it and never answered: no retry hides that
+                        } catch (java.io.IOException lost) {
+                            retried.incrementAndGet();
+                            response = http.send(request(gateways[1 - gateway], embed, token, client, n),
+                                    HttpResponse.BodyHandlers.ofString());
+                        }
                         outcomes.add(new Outcome(at, path, response.statusCode(),
                                 response.statusCode() == 200 ? "" : response.body()));
                     } catch (java.io.IOException e) {
@@ -114,11 +126,13 @@ class FailoverTest {
             }));
         }
         try {
-            awaitOutcomes(outcomes, 150);
+            awaitOutcomes(outcomes, 300);
             long inferenceKilledAt = killAndNote(pids.get("inference-service-2"), start);
-            awaitOutcomes(outcomes, outcomes.size() + 300);
+            awaitOutcomes(outcomes, outcomes.size() + 700);
             long userKilledAt = killAndNote(pids.get("user-service-2"), start);
-            awaitOutcomes(outcomes, outcomes.size() + 300);
+            awaitOutcomes(outcomes, outcomes.size() + 700);
+            long gatewayKilledAt = killAndNote(pids.get("gateway-service-2"), start);
+            awaitOutcomes(outcomes, outcomes.size() + 700);
             stop.set(true);
             for (Future<?> client : running) {
                 client.get(60, TimeUnit.SECONDS);
@@ -127,19 +141,31 @@ class FailoverTest {
             List<Outcome> failed = outcomes.stream().filter(o -> o.status() != 200).toList();
             long embeddings = outcomes.stream().filter(o -> o.path().equals("embeddings")).count();
             System.out.printf("failover: %d requests (%d embeddings), %d failed; inference-service-2 killed at %d ms,"
-                    + " user-service-2 at %d ms; failures: %s%n", outcomes.size(), embeddings, failed.size(),
-                    inferenceKilledAt, userKilledAt, failed);
+                    + " user-service-2 at %d ms, gateway-service-2 at %d ms; %d sent again to the other gateway;"
+                    + " failures: %s%n", outcomes.size(), embeddings, failed.size(), inferenceKilledAt, userKilledAt,
+                    gatewayKilledAt, retried.get(), failed);
             assertTrue(failed.size() * 1000 < outcomes.size(), failed.size() + " of " + outcomes.size()
                     + " requests failed: " + failed);
             for (Outcome outcome : failed) {
-                boolean justAfterAKill = outcome.atMillis() >= inferenceKilledAt && outcome.atMillis() < inferenceKilledAt + 1000
-                        || outcome.atMillis() >= userKilledAt && outcome.atMillis() < userKilledAt + 1000;
+                boolean justAfterAKill = java.util.stream.LongStream.of(inferenceKilledAt, userKilledAt, gatewayKilledAt)
+                        .anyMatch(kill -> outcome.atMillis() >= kill - 1000 && outcome.atMillis() < kill + 1000);
                 assertTrue(justAfterAKill, "a request failed more than a second after a kill: " + outcome);
             }
         } finally {
             stop.set(true);
             clients.shutdownNow();
         }
+    }
+
+    private static HttpRequest request(int gateway, boolean embed, String token, int client, int n) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway
+                        + (embed ? "/v1/embeddings" : "/v1/users/me")))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(20));
+        if (embed) {
+            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"all-minilm-l6-v2\",\"input\":\"steady " + client + " " + n + "\"}"));
+        }
+        return request.build();
     }
 
     private static long killAndNote(long pid, long start) {

@@ -36,6 +36,39 @@ final class LocalPlatform {
         return ports[4];
     }
 
+    /** Room for more instances: each {@code ports[index] + offset} free and clear of the other ports. */
+    void reserveAfter(int index, int... offsets) {
+        while (java.util.Arrays.stream(offsets).anyMatch(offset -> {
+            int port = ports[index] + offset;
+            return Arrays.stream(ports).anyMatch(p -> p == port) || index != 6 && port == ports[6] + 1
+                    || index != 5 && port == ports[5] + 10 || !bindable(port);
+        })) {
+            ports[index] = Ports.free(1)[0];
+        }
+    }
+
+    /**
+     * Room for {@code brokers} Kafka brokers: broker i on the Kafka port + 2i, its controller on the controller
+     * port + 2i (./platform up --kafka-brokers=N).
+     */
+    void reserveKafkaBrokers(int brokers) {
+        while (!roomAfter(2, brokers) || !roomAfter(3, brokers)) {
+            ports[2] = Ports.free(1)[0];
+            ports[3] = Ports.free(1)[0];
+        }
+    }
+
+    private boolean roomAfter(int index, int brokers) {
+        for (int i = 1; i < brokers; i++) {
+            int port = ports[index] + 2 * i;
+            if (Arrays.stream(ports).anyMatch(p -> p == port) || port == ports[6] + 1 || port == ports[5] + 10
+                    || port == ports[2 + 3 - index] + 2 * i || !bindable(port)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Room for a second instance of each service: inference on ports[6] + 1, user on ports[5] + 10. */
     private static int[] withSecondInstances(int[] ports) {
         while (Arrays.stream(ports).anyMatch(p -> p == ports[6] + 1) || !bindable(ports[6] + 1)) {
