@@ -1,28 +1,23 @@
 package dev.meridian.inference;
 
+import dev.meridian.inference.ConcurrentCalls.Call;
+import dev.meridian.inference.ConcurrentCalls.Outcome;
 import dev.meridian.local.infra.LocalPostgres;
 import dev.meridian.local.testing.InjectLocalServer;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 import static dev.meridian.inference.JobsTest.as;
 import static dev.meridian.inference.JobsTest.awaitStatus;
@@ -52,17 +47,11 @@ class DatabaseOutageTest {
     @TestHTTPResource("/")
     URL base;
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
-    record Call(String route, int expected, HttpRequest request) {
-    }
-
-    record Outcome(String route, int expected, int status, long millis, String retryAfter, String code) {
-    }
+    private ConcurrentCalls clients;
 
     @Test
     void jobAndCollectionRoutesAnswer503WithinTheDeadlineWhileTheDatabaseIsFrozenOrRefusing() throws Exception {
+        clients = new ConcurrentCalls(base, Duration.ofSeconds(30));
         UUID user = UUID.randomUUID();
         String token = JobsTest.token(user);
         String job = submit(user, UserEventsTest.jobOf(2));
@@ -75,7 +64,7 @@ class DatabaseOutageTest {
         signal("STOP", frozen);
         List<Outcome> whileFrozen;
         try {
-            whileFrozen = round(calls(token, job));
+            whileFrozen = clients.round(calls(token, job));
         } finally {
             signal("CONT", frozen);
         }
@@ -85,7 +74,7 @@ class DatabaseOutageTest {
         allowConnections(false);
         List<Outcome> whileRefusing;
         try {
-            whileRefusing = round(calls(token, job));
+            whileRefusing = clients.round(calls(token, job));
         } finally {
             allowConnections(true);
         }
@@ -103,43 +92,21 @@ class DatabaseOutageTest {
         String newJob = "{\"type\":\"embed_batch\",\"model\":\"" + JobsTest.FP32 + "\",\"inputs\":[\"a\",\"b\"]}";
         List<Call> calls = new ArrayList<>();
         for (int i = 0; i < CLIENTS_PER_ROUTE; i++) {
-            calls.add(new Call("GET /v1/jobs/{id}", 503, request("/v1/jobs/" + job, token).GET().build()));
-            calls.add(new Call("GET /v1/jobs", 503, request("/v1/jobs", token).GET().build()));
-            calls.add(new Call("POST /v1/jobs", 503, json("/v1/jobs", token, newJob)));
-            calls.add(new Call("GET /v1/collections", 503, request("/v1/collections", token).GET().build()));
-            calls.add(new Call("POST search", 503, json("/v1/collections/notes/search", token, search)));
-            calls.add(new Call("POST documents", 503, json("/v1/collections/notes/documents", token, documents)));
-            calls.add(new Call("POST /v1/embeddings", 200, json("/v1/embeddings", token,
+            calls.add(new Call("GET /v1/jobs/{id}", 503, clients.get("/v1/jobs/" + job, token)));
+            calls.add(new Call("GET /v1/jobs", 503, clients.get("/v1/jobs", token)));
+            calls.add(new Call("POST /v1/jobs", 503, clients.json("/v1/jobs", token, newJob)));
+            calls.add(new Call("GET /v1/collections", 503, clients.get("/v1/collections", token)));
+            calls.add(new Call("POST search", 503, clients.json("/v1/collections/notes/search", token, search)));
+            calls.add(new Call("POST documents", 503, clients.json("/v1/collections/notes/documents", token, documents)));
+            calls.add(new Call("POST /v1/embeddings", 200, clients.json("/v1/embeddings", token,
                     "{\"input\":\"no database needed " + UUID.randomUUID() + "\"}")));
         }
         return calls;
     }
 
-    /** Every call at once, each on its own connection. */
-    private List<Outcome> round(List<Call> calls) {
-        List<CompletableFuture<Outcome>> pending = new ArrayList<>();
-        for (Call call : calls) {
-            long start = System.nanoTime();
-            pending.add(http.sendAsync(call.request(), HttpResponse.BodyHandlers.ofString()).handle((response, error) -> {
-                long millis = (System.nanoTime() - start) / 1_000_000;
-                if (error != null) {
-                    return new Outcome(call.route(), call.expected(), -1, millis, null, error.toString());
-                }
-                String code = response.statusCode() == 200 ? null
-                        : JsonPath.from(response.body()).getString("error.code");
-                return new Outcome(call.route(), call.expected(), response.statusCode(), millis,
-                        response.headers().firstValue("Retry-After").orElse(null), code);
-            }));
-        }
-        return pending.stream().map(CompletableFuture::join).toList();
-    }
-
     private static void assertOutcomes(String outage, List<Outcome> outcomes) {
-        Map<String, List<Outcome>> byRoute = new LinkedHashMap<>();
-        outcomes.forEach(o -> byRoute.computeIfAbsent(o.route(), r -> new ArrayList<>()).add(o));
-        byRoute.forEach((route, list) -> LOG.infof("database %s: %-20s %s, slowest %d ms", outage, route,
-                list.stream().map(o -> o.status() + (o.code() == null ? "" : " " + o.code())).distinct().toList(),
-                list.stream().mapToLong(Outcome::millis).max().orElse(0)));
+        ConcurrentCalls.summary(outcomes).forEach((route, answers) -> LOG.infof("database %s: %-20s %s", outage, route,
+                answers));
         for (Outcome o : outcomes) {
             assertEquals(o.expected(), o.status(), o.route() + " with the database " + outage + ": " + o);
             assertTrue(o.millis() < ANSWER_WITHIN_MS, o.route() + " took " + o.millis() + " ms with the database "
@@ -153,11 +120,10 @@ class DatabaseOutageTest {
 
     private void awaitRecovered(String token, String job) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            for (Call call : List.of(
-                    new Call("job", 200, request("/v1/jobs/" + job, token).GET().build()),
-                    new Call("collections", 200, request("/v1/collections", token).GET().build()))) {
-                assertEquals(200, http.send(call.request(), HttpResponse.BodyHandlers.discarding()).statusCode(),
-                        call.route() + " once the database is back");
+            for (Outcome outcome : clients.round(List.of(
+                    new Call("job", 200, clients.get("/v1/jobs/" + job, token)),
+                    new Call("collections", 200, clients.get("/v1/collections", token))))) {
+                assertEquals(200, outcome.status(), outcome.route() + " once the database is back");
             }
         });
     }
@@ -193,13 +159,4 @@ class DatabaseOutageTest {
         }
     }
 
-    private HttpRequest.Builder request(String path, String token) {
-        return HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + path))
-                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
-    }
-
-    private HttpRequest json(String path, String token, String body) {
-        return request(path, token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    }
 }

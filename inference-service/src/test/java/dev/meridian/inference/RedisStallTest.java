@@ -1,27 +1,22 @@
 package dev.meridian.inference;
 
+import dev.meridian.inference.ConcurrentCalls.Call;
+import dev.meridian.inference.ConcurrentCalls.Outcome;
 import dev.meridian.local.infra.LocalCacheRedis;
 import dev.meridian.local.infra.LocalRedis;
 import dev.meridian.local.infra.LocalServer;
 import dev.meridian.local.testing.InjectLocalServer;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 import static dev.meridian.inference.JobsTest.as;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,26 +43,20 @@ class RedisStallTest {
     @TestHTTPResource("/")
     URL base;
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
-    record Call(String route, int expected, HttpRequest request) {
-    }
-
-    record Outcome(String route, int expected, int status, long millis, String code) {
-    }
+    private ConcurrentCalls clients;
 
     @Test
     void everyRouteAnswersWithinASecondWhileEitherRedisIsFrozen() throws Exception {
+        clients = new ConcurrentCalls(base, Duration.ofSeconds(15));
         UUID user = UUID.randomUUID();
         UUID admin = UUID.randomUUID();
         CollectionsTest.create(user, "notes");
         as(user).body(Map.of("documents", List.of(Map.of("id", "n1", "text", "a note before the freeze"))))
                 .post("/v1/collections/notes/documents").then().statusCode(200);
 
-        round(calls(user, admin, 200)); // warm up: the first calls of a path pay for class loading and JIT
-        round(calls(user, admin, 200));
-        assertOutcomes("no", round(calls(user, admin, 200))); // the same load with nothing frozen, for comparison
+        clients.round(calls(user, admin, 200)); // warm up: the first calls of a path pay for class loading and JIT
+        clients.round(calls(user, admin, 200));
+        assertOutcomes("no", clients.round(calls(user, admin, 200))); // the same load with nothing frozen, for comparison
         // the deny-list and token budgets: ordinary calls go on checked by signature, admin powers wait
         assertOutcomes("state", whileFrozen(stateRedis, user, admin, 503));
         // the vector cache: answers come from the model
@@ -82,7 +71,7 @@ class RedisStallTest {
         try {
             // rounds until the freeze ends: later rounds meet clients whose connections are all stuck
             while (System.nanoTime() - frozenAt < FREEZE.minusSeconds(2).toNanos()) {
-                outcomes.addAll(round(calls(user, admin, adminExpected)));
+                outcomes.addAll(clients.round(calls(user, admin, adminExpected)));
                 rounds++;
             }
         } finally {
@@ -98,50 +87,30 @@ class RedisStallTest {
         List<Call> calls = new ArrayList<>();
         for (int i = 0; i < CLIENTS_PER_ROUTE; i++) {
             String fresh = UUID.randomUUID().toString();
-            calls.add(new Call("POST /v1/embeddings", 200, json("/v1/embeddings", token,
+            calls.add(new Call("POST /v1/embeddings", 200, clients.json("/v1/embeddings", token,
                     "{\"input\":\"frozen " + fresh + "\"}")));
-            calls.add(new Call("POST /v1/similarity", 200, json("/v1/similarity", token,
+            calls.add(new Call("POST /v1/similarity", 200, clients.json("/v1/similarity", token,
                     "{\"source\":\"a " + fresh + "\",\"candidates\":[\"b\"]}")));
-            calls.add(new Call("POST /v1/classify", 200, json("/v1/classify", token,
+            calls.add(new Call("POST /v1/classify", 200, clients.json("/v1/classify", token,
                     "{\"input\":\"c " + fresh + "\",\"labels\":[\"d\",\"e\"]}")));
-            calls.add(new Call("GET /v1/models", 200, get("/v1/models", token)));
-            calls.add(new Call("GET /v1/jobs", 200, get("/v1/jobs", token)));
+            calls.add(new Call("GET /v1/models", 200, clients.get("/v1/models", token)));
+            calls.add(new Call("GET /v1/jobs", 200, clients.get("/v1/jobs", token)));
             // each submission by a user of its own: the active-job quota is not what this test is about
-            calls.add(new Call("POST /v1/jobs", 202, json("/v1/jobs", JobsTest.token(UUID.randomUUID()),
+            calls.add(new Call("POST /v1/jobs", 202, clients.json("/v1/jobs", JobsTest.token(UUID.randomUUID()),
                     "{\"type\":\"embed_batch\",\"inputs\":[\"j " + fresh + "\"]}")));
-            calls.add(new Call("GET /v1/collections", 200, get("/v1/collections", token)));
-            calls.add(new Call("POST search", 200, json("/v1/collections/notes/search", token,
+            calls.add(new Call("GET /v1/collections", 200, clients.get("/v1/collections", token)));
+            calls.add(new Call("POST search", 200, clients.json("/v1/collections/notes/search", token,
                     "{\"query\":\"note " + fresh + "\"}")));
-            calls.add(new Call("POST documents", 200, json("/v1/collections/notes/documents", token,
+            calls.add(new Call("POST documents", 200, clients.json("/v1/collections/notes/documents", token,
                     "{\"documents\":[{\"id\":\"d" + fresh + "\",\"text\":\"written while frozen\"}]}")));
-            calls.add(new Call("admin ?owner=", adminExpected, get("/v1/collections?owner=" + user, adminToken)));
+            calls.add(new Call("admin ?owner=", adminExpected, clients.get("/v1/collections?owner=" + user, adminToken)));
         }
         return calls;
     }
 
-    /** Every call at once, each on its own connection. */
-    private List<Outcome> round(List<Call> calls) {
-        List<CompletableFuture<Outcome>> pending = new ArrayList<>();
-        for (Call call : calls) {
-            long start = System.nanoTime();
-            pending.add(http.sendAsync(call.request(), HttpResponse.BodyHandlers.ofString()).handle((response, error) -> {
-                long millis = (System.nanoTime() - start) / 1_000_000;
-                if (error != null) {
-                    return new Outcome(call.route(), call.expected(), -1, millis, error.toString());
-                }
-                String code = response.statusCode() < 300 ? null : JsonPath.from(response.body()).getString("error.code");
-                return new Outcome(call.route(), call.expected(), response.statusCode(), millis, code);
-            }));
-        }
-        return pending.stream().map(CompletableFuture::join).toList();
-    }
-
     private static void assertOutcomes(String frozen, List<Outcome> outcomes) {
-        Map<String, List<Outcome>> byRoute = new LinkedHashMap<>();
-        outcomes.forEach(o -> byRoute.computeIfAbsent(o.route(), r -> new ArrayList<>()).add(o));
-        byRoute.forEach((route, list) -> LOG.infof("%s Redis frozen: %-20s %s, slowest %d ms", frozen, route,
-                list.stream().map(o -> o.status() + (o.code() == null ? "" : " " + o.code())).distinct().toList(),
-                list.stream().mapToLong(Outcome::millis).max().orElse(0)));
+        ConcurrentCalls.summary(outcomes).forEach((route, answers) -> LOG.infof("%s Redis frozen: %-20s %s", frozen,
+                route, answers));
         for (Outcome o : outcomes) {
             assertEquals(o.expected(), o.status(), o.route() + " with " + frozen + " Redis frozen: " + o);
             assertTrue(o.millis() < LIMIT_MS, o.route() + " took " + o.millis() + " ms with " + frozen + " Redis frozen");
@@ -156,17 +125,4 @@ class RedisStallTest {
                 "kill -" + signal + " " + pid);
     }
 
-    private HttpRequest.Builder request(String path, String token) {
-        return HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + path))
-                .timeout(Duration.ofSeconds(15)).header("Authorization", "Bearer " + token);
-    }
-
-    private HttpRequest get(String path, String token) {
-        return request(path, token).GET().build();
-    }
-
-    private HttpRequest json(String path, String token, String body) {
-        return request(path, token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    }
 }

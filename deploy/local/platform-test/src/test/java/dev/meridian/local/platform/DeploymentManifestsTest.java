@@ -46,8 +46,8 @@ class DeploymentManifestsTest {
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final Pattern ADDRESS = Pattern.compile("(?<![\\w.-])([a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)?):(\\d+)");
     /** Infrastructure the compose services talk to, and the port each listens on inside the compose network. */
-    private static final Map<String, Integer> COMPOSE_INFRASTRUCTURE = Map.of(
-            "kafka", 9092, "postgres", 5432, "redis", 6379, "redis-cache", 6379, "jaeger", 4317, "prometheus", 9090);
+    private static final Map<String, Integer> COMPOSE_INFRASTRUCTURE = Map.of("kafka-1", 9092, "kafka-2", 9092,
+            "kafka-3", 9092, "postgres", 5432, "redis", 6379, "redis-cache", 6379, "jaeger", 4317, "prometheus", 9090);
 
     /** The build's image names: deploy/images.env, tagged with the Maven project version. */
     private static Map<String, String> images() throws Exception {
@@ -231,6 +231,13 @@ class DeploymentManifestsTest {
             } else {
                 assertPinned(image, "compose service " + name);
             }
+            if (name.startsWith("kafka")) {
+                // the same durability as ./platform up --kafka-brokers=3 and deploy/k8s: one broker may die
+                JsonNode env = service.path("environment");
+                assertEquals("3", env.path("KAFKA_DEFAULT_REPLICATION_FACTOR").asText(), name);
+                assertEquals("2", env.path("KAFKA_MIN_INSYNC_REPLICAS").asText(), name);
+                assertEquals("3", env.path("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR").asText(), name);
+            }
             Set<String> published = new HashSet<>();
             service.path("ports").forEach(p -> published.add(p.asText()));
             switch (name) {
@@ -273,6 +280,14 @@ class DeploymentManifestsTest {
             List<JsonNode> docs = render(REPO.resolve("deploy/k8s/overlays/" + overlay));
             try {
                 checkKubernetes(docs);
+                if (overlay.equals("prod")) {
+                    // three brokers, every write on two of them before it is acknowledged: one broker may die
+                    JsonNode config = byName(docs, "Kafka").values().iterator().next().path("spec").path("kafka")
+                            .path("config");
+                    assertEquals(3, config.path("default.replication.factor").asInt(), config.toString());
+                    assertEquals(2, config.path("min.insync.replicas").asInt(), config.toString());
+                    assertEquals(3, config.path("offsets.topic.replication.factor").asInt(), config.toString());
+                }
             } catch (AssertionError e) {
                 throw new AssertionError("overlay " + overlay + ": " + e.getMessage(), e);
             }

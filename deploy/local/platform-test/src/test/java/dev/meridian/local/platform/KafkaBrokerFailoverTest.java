@@ -38,8 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Kafka on three brokers (replication factor 3, min.insync.replicas 2) and two user-service instances relaying one
- * outbox; one broker killed with SIGKILL while clients keep signing up, renaming themselves (at both instances) and
+ * Kafka on three brokers (replication factor 3, min.insync.replicas 2), Redis Cluster, and two user-service
+ * instances relaying one outbox; one broker killed with SIGKILL while clients keep signing up, renaming themselves (at both instances) and
  * running async jobs: each user's events are in users.v1 once each and in commit order, inference-service learns of
  * every user, and every job completes exactly once.
  */
@@ -62,16 +62,17 @@ class KafkaBrokerFailoverTest {
         platform = new LocalPlatform(platformDir);
         platform.reserveKafkaBrokers(3);
         int[] ports = platform.ports;
+        // the whole cluster mode: Redis Cluster too
         LocalPlatform.Result up = platform.run("up", "--detach", "--no-build", "--no-zipkin", "--kafka-brokers=3",
-                "--user-instances=2");
+                "--redis-cluster", "--redis-cluster-port=" + platform.freeRedisClusterBase(), "--user-instances=2");
         assertEquals(0, up.exitCode(), up.output());
         Map<String, Long> pids = new HashMap<>();
         for (String line : Files.readAllLines(platformDir.resolve("run/components.tsv"))) {
             String[] fields = line.split("\t");
             pids.put(fields[0], Long.parseLong(fields[4]));
         }
-        assertTrue(pids.keySet().containsAll(Set.of("kafka-1", "kafka-2", "kafka-3", "user-service-2")),
-                pids.toString());
+        assertTrue(pids.keySet().containsAll(Set.of("kafka-1", "kafka-2", "kafka-3", "user-service-2", "redis-6",
+                "redis-cache-3")), pids.toString());
         int[] userPorts = {ports[5], ports[5] + 10};
 
         List<String> tokens = new ArrayList<>();

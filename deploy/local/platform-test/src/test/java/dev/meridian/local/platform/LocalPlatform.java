@@ -36,6 +36,22 @@ final class LocalPlatform {
         return ports[4];
     }
 
+    /**
+     * A base for {@code --redis-cluster-port}: the state nodes on base..base+5 and the cache nodes on base+10..base+12
+     * free, and each node's cluster bus (port + 10000) too.
+     */
+    int freeRedisClusterBase() {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int base = Ports.freeWithClusterBus(1)[0];
+            if (java.util.stream.IntStream.of(0, 1, 2, 3, 4, 5, 10, 11, 12).allMatch(i -> bindable(base + i)
+                    && Arrays.stream(ports).noneMatch(p -> p == base + i || p == base + i + Ports.CLUSTER_BUS_OFFSET)
+                    && bindable(base + i + Ports.CLUSTER_BUS_OFFSET) && base + i + Ports.CLUSTER_BUS_OFFSET < 32768)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no room for a local Redis Cluster");
+    }
+
     /** Room for more instances: each {@code ports[index] + offset} free and clear of the other ports. */
     void reserveAfter(int index, int... offsets) {
         while (java.util.Arrays.stream(offsets).anyMatch(offset -> {
