@@ -3,13 +3,13 @@ package dev.meridian.local.infra;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,19 +59,9 @@ class LocalRedisClusterTest {
         }
     }
 
-    private static int awaitNewMaster(LocalRedisCluster cluster, String key, int dead) throws Exception {
-        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < until) {
-            try {
-                int master = cluster.masterPortFor(key);
-                if (master != dead) {
-                    return master;
-                }
-            } catch (IOException e) {
-                // a node restarting its view of the cluster: ask again
-            }
-            Thread.sleep(100); // polling the cluster's view, not standing in for readiness
-        }
-        throw new AssertionError("no replica took over slot of " + key + " within 15 s");
+    private static int awaitNewMaster(LocalRedisCluster cluster, String key, int dead) {
+        // a node still settling its view of the cluster may not answer: ask again
+        return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> cluster.masterPortFor(key), master -> master != dead);
     }
 }
