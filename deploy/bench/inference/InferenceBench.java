@@ -60,7 +60,8 @@ public class InferenceBench {
 
     static void raw(List<String> sentences, int seconds) throws Exception {
         ModelTokenizer tokenizer = new ModelTokenizer("all-minilm-l6-v2-q-tokenizer.json", 256);
-        OnnxEmbedder model = new OnnxEmbedder("all-minilm-l6-v2-q.onnx", 384, Runtime.getRuntime().availableProcessors(), false);
+        OnnxEmbedder model = new OnnxEmbedder("all-minilm-l6-v2-q.onnx", 384, Runtime.getRuntime().availableProcessors(), false,
+                Boolean.getBoolean("cpuArena"));
         List<long[]> tokens = new ArrayList<>();
         for (String s : sentences) {
             tokens.add(tokenizer.encode(s, false, "input").ids());

@@ -134,6 +134,13 @@ public interface InferenceConfig {
          */
         @WithDefault("false")
         boolean allowSpinning();
+
+        /**
+         * Keep ONNX Runtime's CPU memory arena. Off by default: the arena keeps each session's largest batch (the
+         * warm-up's) for good.
+         */
+        @WithDefault("false")
+        boolean cpuArena();
     }
 
     interface Limits {

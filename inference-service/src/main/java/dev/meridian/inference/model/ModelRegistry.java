@@ -54,7 +54,8 @@ public class ModelRegistry {
                         + " tokens, more than meridian.inference.batching.max-batch-tokens");
             }
             MicroBatcher batcher = new MicroBatcher(name, settings,
-                    () -> new OnnxEmbedder(model.artifact(), model.dimensions(), threads, batching.allowSpinning()), model.maxTokens(),
+                    () -> new OnnxEmbedder(model.artifact(), model.dimensions(), threads, batching.allowSpinning(),
+                            batching.cpuArena()), model.maxTokens(),
                     meters, Tags.of("model", model.id(), "version", model.version()), tracer);
             ModelVersion version = new ModelVersion(model, new ModelTokenizer(model.tokenizer(), model.maxTokens()), batcher);
             byQualifiedName.put(name, version);

@@ -71,6 +71,9 @@ final class ServiceProcess {
                 .redirectErrorStream(true)
                 .redirectOutput(Redirect.appendTo(logFile.toFile()));
         builder.environment().putAll(env);
+        // glibc gives every thread that allocates natively (ONNX Runtime, Netty) a 64 MB arena of its own: hundreds
+        // of MB of resident memory that two arenas serve as well
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
         // local runs stay on loopback, like the embedded infrastructure
         builder.environment().putIfAbsent("QUARKUS_HTTP_HOST", "127.0.0.1");
