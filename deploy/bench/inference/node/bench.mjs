@@ -1,6 +1,6 @@
 // Row (p): onnxruntime-node 1.30 on the same int8 all-MiniLM-L6-v2 file, tokenizer and sentences as row (a), with
 // the same session settings (2 intra-op threads, sequential, all optimisations, no spinning), batches of 32 sorted by
-// length, mean pooling and normalisation as the service does. Prints the line format of InferenceBench.java.
+// length, mean pooling and normalisation as the service does, the CPU arena as CPU_ARENA says. Prints the line format of InferenceBench.java.
 //   node bench.mjs SENTENCES MODEL.onnx TOKENIZER.json SECONDS
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -16,6 +16,8 @@ const tokens = sentences.map((s) => tokenizer.encode(s).ids).sort((a, b) => a.le
 const session = await ort.InferenceSession.create(modelFile, {
   intraOpNumThreads: availableParallelism(), interOpNumThreads: 1, executionMode: "sequential",
   graphOptimizationLevel: "all", extra: { session: { intra_op: { allow_spinning: "0" } } },
+  // CPU_ARENA as the service's meridian.inference.batching.cpu-arena (off by default)
+  enableCpuMemArena: process.env.CPU_ARENA === "true", enableMemPattern: process.env.CPU_ARENA === "true",
 });
 const wantsTokenTypes = session.inputNames.includes("token_type_ids");
 const dimensions = 384;
