@@ -171,7 +171,9 @@ class KafkaBrokerFailoverTest {
             }
         }
 
-        // each user's events in users.v1: once each, in the order they were committed
+        // each user's events in users.v1: once each, in the order they were committed (the last renames were
+        // committed just before the load stopped: their rows are read once the relay has published every row)
+        awaitOutboxPublished(Duration.ofSeconds(60));
         Map<String, List<String>> events = userEvents(ports[2]);
         Set<String> ids = new java.util.HashSet<>();
         for (List<String> ofUser : events.values()) {
@@ -270,6 +272,27 @@ class KafkaBrokerFailoverTest {
                 TimeUnit.MILLISECONDS.sleep(50); // poll interval
             }
             throw new AssertionError(done + " of " + ids.size() + " jobs completed within " + limit.toSeconds() + " s");
+        }
+    }
+
+    /** Until user-service's relays have published every outbox row (a row lost on the way stays unpublished). */
+    private void awaitOutboxPublished(Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        try (Connection db = database("meridian_users"); var query = db.prepareStatement(
+                "SELECT count(*) FROM outbox WHERE published_at IS NULL")) {
+            long pending = 0;
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = query.executeQuery()) {
+                    rs.next();
+                    pending = rs.getLong(1);
+                }
+                if (pending == 0) {
+                    return;
+                }
+                TimeUnit.MILLISECONDS.sleep(50); // poll interval
+            }
+            throw new AssertionError(pending + " user-service outbox rows still unpublished after "
+                    + limit.toSeconds() + " s");
         }
     }
 
