@@ -53,11 +53,12 @@ for _ in $(seq 1 "$ROUNDS"); do
 done
 
 # every /v1 call needs a verified token: the service trusts the tests' key here, and the bench signs with it. No
-# Redis or PostgreSQL runs here, so each request's deny-list, account-status and budget checks fail fast (refused
-# connections) and it goes on as the failure behaviour says.
+# Redis or PostgreSQL runs here (no migrations at start), so each request's deny-list, account-status and budget
+# checks fail fast (refused connections) and it goes on as the failure behaviour says.
 TOKEN=$(java -cp "$CP" InferenceBench.java token "$ROOT/inference-service/src/test/resources/test-signing-key.pem")
 export TOKEN
 MALLOC_ARENA_MAX=2 java -Xmx1g -Dquarkus.http.port=$PORT -Dquarkus.http.host=127.0.0.1 -Dmeridian.inference.cache.enabled=false \
+  -Dquarkus.flyway.migrate-at-start=false -Dmeridian.inference.usage.journal-dir="$WORK/usage-journal" \
   -Dmp.jwt.verify.publickey.location="file:$ROOT/inference-service/src/test/resources/test-jwks.json" \
   -jar "$APP" > "$WORK/service.log" 2>&1 &
 SERVICE_PID=$!

@@ -1,5 +1,6 @@
 package dev.meridian.inference.service;
 
+import dev.meridian.revocation.TokenRevocation;
 import io.quarkus.security.identity.SecurityIdentity;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -9,11 +10,12 @@ import java.util.UUID;
  * Who is calling, from a verified access token only (never a header a client could forge): the owner of what they
  * create; admins see everyone's.
  *
+ * @param apiKeyId          the API key the token was exchanged for, if any (usage is reported per key)
  * @param revocationChecked whether the deny-list answered for this request; when it could not be read, ordinary
  *                          calls pass on the token's signature and expiry, but admin powers are refused (503): a
  *                          revoked admin must not act on other users' data during a state-Redis outage
  */
-public record Caller(UUID userId, boolean admin, String tier, boolean revocationChecked) {
+public record Caller(UUID userId, boolean admin, String tier, UUID apiKeyId, boolean revocationChecked) {
 
     /** Identity attribute the token check sets: true when the deny-list was read (see {@code TokenChecks}). */
     public static final String REVOCATION_CHECKED = "meridian.revocation-checked";
@@ -21,8 +23,10 @@ public record Caller(UUID userId, boolean admin, String tier, boolean revocation
     public static Caller of(SecurityIdentity identity) {
         JsonWebToken token = (JsonWebToken) identity.getPrincipal();
         String tier = token.getClaim("tier");
+        String apiKey = token.getClaim(TokenRevocation.API_KEY_CLAIM);
         return new Caller(UUID.fromString(token.getSubject()), identity.hasRole("admin"),
-                tier == null ? "free" : tier, Boolean.TRUE.equals(identity.getAttribute(REVOCATION_CHECKED)));
+                tier == null ? "free" : tier, apiKey == null ? null : UUID.fromString(apiKey),
+                Boolean.TRUE.equals(identity.getAttribute(REVOCATION_CHECKED)));
     }
 
     /** The caller's own resources, or anyone's for an admin whose token could be checked for revocation. */

@@ -32,7 +32,8 @@ public class DatabaseDeadline {
         return bounded(Panache.withTransaction(work));
     }
 
-    private <T> Uni<T> bounded(Uni<T> work) {
+    /** Any database work (the plain reactive client's too) under the same deadline and outage translation. */
+    public <T> Uni<T> bounded(Uni<T> work) {
         return Deadline.within(work, deadline, "the database")
                 .onFailure(DatabaseOutage::test).transform(failure -> InferenceException.unavailable(
                         "database_unavailable", "the database is not available right now; retry shortly"));

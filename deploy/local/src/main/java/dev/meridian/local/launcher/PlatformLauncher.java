@@ -227,6 +227,9 @@ public final class PlatformLauncher {
         Map<String, String> inferenceEnv = new HashMap<>(common);
         inferenceEnv.put("MERIDIAN_INFERENCE_JWKS_URL", users + "/.well-known/jwks.json");
         inferenceEnv.put("QUARKUS_REDIS_CACHE_HOSTS", cacheRedis);
+        // one usage journal for all instances: a killed instance's last records are shipped by a survivor
+        inferenceEnv.put("MERIDIAN_INFERENCE_USAGE_JOURNAL_DIR",
+                options.platformDir().resolve("usage-journal").toString());
         // more instances share the HTTP traffic (the gateway balances) and the job topic (one consumer group)
         List<Integer> inferencePorts = options.inferencePorts();
         for (int i = 0; i < inferencePorts.size(); i++) {

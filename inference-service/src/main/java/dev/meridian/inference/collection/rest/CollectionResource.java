@@ -13,12 +13,14 @@ import dev.meridian.inference.collection.service.DocumentInput;
 import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.usage.BillableCall;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -31,6 +33,10 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+
+import static dev.meridian.inference.usage.BillableCall.IDEMPOTENCY_KEY;
+import static dev.meridian.inference.usage.BillableCall.REQUEST_ID;
 
 /**
  * The caller's semantic collections. Names are per user; another user's collection does not exist for the caller.
@@ -88,14 +94,18 @@ public class CollectionResource {
     @Path("/{name}/documents")
     @Operation(summary = "Embed and store documents (insert, or replace by id); up to 128 per request")
     public Uni<DocumentsStored> put(@PathParam("name") String name, PutDocuments request,
-                                    @QueryParam("owner") String owner) {
+                                    @QueryParam("owner") String owner,
+                                    @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+                                    @HeaderParam(REQUEST_ID) String requestId) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
         Caller caller = Caller.of(identity);
         List<DocumentInput> docs = collections.validated(request.documents(), "documents",
                 config.collections().maxDocumentsPerRequest());
-        return collections.put(caller, caller.owner(owner), name, docs, Boolean.TRUE.equals(request.truncate()))
+        UUID ownerId = caller.owner(owner);
+        return collections.put(caller, ownerId, name, docs, Boolean.TRUE.equals(request.truncate()),
+                        billable("/v1/collections/{name}/documents", caller, ownerId, idempotencyKey, requestId))
                 .map(collection -> new DocumentsStored("collection.documents", collection.name,
                         docs.stream().map(DocumentInput::id).toList(), collection.documentCount));
     }
@@ -112,7 +122,9 @@ public class CollectionResource {
     @Path("/{name}/search")
     @Operation(summary = "The k documents closest in meaning to the query (cosine), optionally filtered on metadata")
     public Uni<SearchResponse> search(@PathParam("name") String name, SearchRequest request,
-                                      @QueryParam("owner") String owner) {
+                                      @QueryParam("owner") String owner,
+                                      @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+                                      @HeaderParam(REQUEST_ID) String requestId) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
@@ -126,9 +138,18 @@ public class CollectionResource {
         }
         Map<String, Object> filter = CollectionService.validatedFilter(request.filter());
         Caller caller = Caller.of(identity);
-        return collections.search(caller, caller.owner(owner), name, request.query(), k, filter)
+        UUID ownerId = caller.owner(owner);
+        return collections.search(caller, ownerId, name, request.query(), k, filter,
+                        billable("/v1/collections/{name}/search", caller, ownerId, idempotencyKey, requestId))
                 .map(result -> new SearchResponse("list", result.collection().name,
                         result.collection().qualifiedModel(),
                         result.hits().stream().map(SearchMatch::of).toList()));
+    }
+
+    /** Billed to the collection's owner; through the caller's API key only when the caller is the owner. */
+    private static BillableCall billable(String endpoint, Caller caller, UUID owner, String idempotencyKey,
+                                         String requestId) {
+        return BillableCall.of(endpoint, idempotencyKey, requestId,
+                caller.userId().equals(owner) ? caller.apiKeyId() : null);
     }
 }

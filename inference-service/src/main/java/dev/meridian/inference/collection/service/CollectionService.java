@@ -17,6 +17,7 @@ import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.DatabaseDeadline;
 import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.usage.BillableCall;
 import dev.meridian.inference.user.service.QuotaService;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -135,10 +136,10 @@ public class CollectionService {
 
     /** Embeds and stores (inserts or replaces by id) documents already checked by {@link #validated}. */
     public Uni<DocumentCollection> put(Caller caller, UUID owner, String name, List<DocumentInput> docs,
-                                      boolean truncate) {
+                                      boolean truncate, BillableCall call) {
         return get(owner, name).flatMap(collection -> budgetTier(caller, owner)
                 .flatMap(tier -> embed(collection, docs, truncate, Priority.INTERACTIVE,
-                        i -> "documents[" + i + "].text", tier))
+                        i -> "documents[" + i + "].text", tier, call))
                 .flatMap(vectors -> store(owner, tierClaim(caller, owner), collection.id, docs, vectors)));
     }
 
@@ -156,12 +157,12 @@ public class CollectionService {
      * to the owner's budget at {@code tier} before the model runs.
      */
     private Uni<List<float[]>> embed(DocumentCollection collection, List<DocumentInput> docs, boolean truncate,
-                                     Priority priority, IntFunction<String> param, String tier) {
+                                     Priority priority, IntFunction<String> param, String tier, BillableCall call) {
         String owner = collection.userId.toString();
         ModelVersion model = models.resolve(collection.qualifiedModel());
         List<EmbeddingService.Input> inputs = docs.stream().map(doc -> new EmbeddingService.Input(doc.text(), null))
                 .toList();
-        return embeddings.embed(model, inputs, truncate, param, priority, owner, tier)
+        return embeddings.embed(model, inputs, truncate, param, priority, owner, tier, call)
                 .map(EmbeddingService.Embeddings::vectors);
     }
 
@@ -244,10 +245,11 @@ public class CollectionService {
     }
 
     public Uni<SearchResult> search(Caller caller, UUID owner, String name, String query, int k,
-                                    Map<String, Object> filter) {
+                                    Map<String, Object> filter, BillableCall call) {
         Executor back = CallerContext.current();
         return get(owner, name).flatMap(collection -> budgetTier(caller, owner).flatMap(tier -> embed(collection,
-                        List.of(new DocumentInput(null, query, null)), false, Priority.INTERACTIVE, i -> "query", tier))
+                        List.of(new DocumentInput(null, query, null)), false, Priority.INTERACTIVE, i -> "query", tier,
+                        call))
                 .flatMap(vectors -> indexes.current(collection).flatMap(index -> {
                     Uni<List<CollectionIndex.Hit>> scan = Uni.createFrom()
                             .item(() -> index.search(vectors.get(0), k, filter));

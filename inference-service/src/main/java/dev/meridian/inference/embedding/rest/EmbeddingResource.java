@@ -9,10 +9,12 @@ import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.usage.BillableCall;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -22,6 +24,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+
+import static dev.meridian.inference.usage.BillableCall.IDEMPOTENCY_KEY;
+import static dev.meridian.inference.usage.BillableCall.REQUEST_ID;
 
 /**
  * The caller is the verified token's subject (never a header). A/B splits follow the end user: OpenAI's {@code user}
@@ -49,7 +54,8 @@ public class EmbeddingResource {
 
     @POST
     @Operation(summary = "Create embeddings (OpenAI-compatible)")
-    public Uni<EmbeddingResponse> create(EmbeddingRequest request) {
+    public Uni<EmbeddingResponse> create(EmbeddingRequest request, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+                                         @HeaderParam(REQUEST_ID) String requestId) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
@@ -67,7 +73,8 @@ public class EmbeddingResource {
         boolean truncate = Boolean.TRUE.equals(request.truncate());
         boolean list = request.input().isArray() && !request.input().get(0).isIntegralNumber();
         return embeddings.embed(model, inputs, truncate, i -> list ? "input[" + i + "]" : "input",
-                        Priority.INTERACTIVE, caller, who.tier())
+                        Priority.INTERACTIVE, caller, who.tier(),
+                        BillableCall.of("/v1/embeddings", idempotencyKey, requestId, who.apiKeyId()))
                 .map(result -> respond(result, base64));
     }
 

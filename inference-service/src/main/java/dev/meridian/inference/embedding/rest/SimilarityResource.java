@@ -15,10 +15,12 @@ import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.usage.BillableCall;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -28,6 +30,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+
+import static dev.meridian.inference.usage.BillableCall.IDEMPOTENCY_KEY;
+import static dev.meridian.inference.usage.BillableCall.REQUEST_ID;
 
 /**
  * Similarity and zero-shot classification on top of the same batcher and cache as /v1/embeddings, for the verified
@@ -58,7 +63,9 @@ public class SimilarityResource {
     @POST
     @Path("/similarity")
     @Operation(summary = "Cosine similarity of each candidate to the source text")
-    public Uni<SimilarityResponse> similarity(SimilarityRequest request) {
+    public Uni<SimilarityResponse> similarity(SimilarityRequest request,
+                                              @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+                                              @HeaderParam(REQUEST_ID) String requestId) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
@@ -67,7 +74,7 @@ public class SimilarityResource {
         List<Input> inputs = inputs(request.source(), "source", request.candidates(), "candidates");
         return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
                         i -> i == 0 ? "source" : "candidates[" + (i - 1) + "]", Priority.INTERACTIVE, user,
-                        who.tier())
+                        who.tier(), BillableCall.of("/v1/similarity", idempotencyKey, requestId, who.apiKeyId()))
                 .map(result -> {
                     float[] source = result.vectors().get(0);
                     List<Score> scores = new ArrayList<>();
@@ -82,7 +89,8 @@ public class SimilarityResource {
     @POST
     @Path("/classify")
     @Operation(summary = "Zero-shot classification: labels ranked by similarity to the input, with softmax scores")
-    public Uni<ClassifyResponse> classify(ClassifyRequest request) {
+    public Uni<ClassifyResponse> classify(ClassifyRequest request, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+                                          @HeaderParam(REQUEST_ID) String requestId) {
         if (request == null) {
             throw InferenceException.bodyRequired();
         }
@@ -91,7 +99,7 @@ public class SimilarityResource {
         List<Input> inputs = inputs(request.input(), "input", request.labels(), "labels");
         return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
                         i -> i == 0 ? "input" : "labels[" + (i - 1) + "]", Priority.INTERACTIVE, user,
-                        who.tier())
+                        who.tier(), BillableCall.of("/v1/classify", idempotencyKey, requestId, who.apiKeyId()))
                 .map(result -> {
                     float[] text = result.vectors().get(0);
                     int n = request.labels().size();

@@ -11,6 +11,7 @@ import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.rest.OpenAiError;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.usage.BillableCall;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.Authenticated;
 import io.quarkus.websockets.next.OnClose;
@@ -86,7 +87,7 @@ public class StreamSocket {
             String endUser = who.userId().toString();
             embeddings.embed(models.resolve(model, endUser), List.of(new Input(input.textValue(), null)),
                             request.path("truncate").asBoolean(false), i -> "input", Priority.INTERACTIVE,
-                            endUser, who.tier())
+                            endUser, who.tier(), new BillableCall("/v1/stream", null, who.apiKeyId()))
                     .map(result -> answer(requestId).put("object", "embedding")
                             .put("model", result.model().qualifiedName())
                             .set("embedding", json.valueToTree(result.vectors().get(0))))

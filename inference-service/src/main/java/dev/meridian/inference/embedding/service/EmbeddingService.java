@@ -8,6 +8,8 @@ import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelTokenizer;
 import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.usage.BillableCall;
+import dev.meridian.inference.usage.service.UsageService;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -37,11 +40,13 @@ public class EmbeddingService {
 
     private final EmbeddingCache cache;
     private final TokenBudgetService budgets;
+    private final UsageService usage;
     private final Map<String, Flight> inFlight = new ConcurrentHashMap<>();
 
-    public EmbeddingService(EmbeddingCache cache, TokenBudgetService budgets) {
+    public EmbeddingService(EmbeddingCache cache, TokenBudgetService budgets, UsageService usage) {
         this.cache = cache;
         this.budgets = budgets;
+        this.usage = usage;
     }
 
     /** One input: text, or token ids in the model's vocabulary. */
@@ -57,20 +62,14 @@ public class EmbeddingService {
 
     /**
      * @param paramName the request field each input came from (named in errors), by input position
-     * @param owner     the user the inputs belong to, if known: their cache entries are recorded so that erasing the
-     *                  user removes them
+     * @param owner     the user the inputs belong to: their cache entries are recorded so that erasing the user
+     *                  removes them, and the call is billed to them
+     * @param tier      the owner's tier, whose token budget the request is charged to before the model runs (exactly
+     *                  its prompt tokens; given back if it then fails)
+     * @param call      how the call is recorded in usage, once, before the vectors are returned
      */
     public Uni<Embeddings> embed(ModelVersion model, List<Input> inputs, boolean truncate, IntFunction<String> paramName,
-                                 Priority priority, String owner) {
-        return embed(model, inputs, truncate, paramName, priority, owner, null);
-    }
-
-    /**
-     * @param tier the caller's tier, whose token budget the request is charged to before the model runs (exactly its
-     *             prompt tokens; given back if it then fails); null for work charged elsewhere (jobs, at submission)
-     */
-    public Uni<Embeddings> embed(ModelVersion model, List<Input> inputs, boolean truncate, IntFunction<String> paramName,
-                                 Priority priority, String owner, String tier) {
+                                 Priority priority, String owner, String tier, BillableCall call) {
         try {
             model.batcher().checkRoom(tenant(owner), inputs.size());
         } catch (MicroBatcher.QueueFullException e) {
@@ -84,9 +83,11 @@ public class EmbeddingService {
         }
         return tokens.flatMap(tokenized -> {
             int promptTokens = tokenized.stream().mapToInt(t -> t.ids().length).sum();
-            Uni<TokenBudgetService.Charge> charge = tier == null ? Uni.createFrom().nullItem()
-                    : budgets.charge(owner, tier, promptTokens).invoke(TokenBudgetHeaders::remember);
+            Uni<TokenBudgetService.Charge> charge = budgets.charge(owner, tier, promptTokens)
+                    .invoke(TokenBudgetHeaders::remember);
             return charge.flatMap(charged -> vectors(model, tokenized, priority, owner, back)
+                    .call(() -> usage.record(call, UUID.fromString(owner), tier, model.qualifiedName(),
+                            tokenized.stream().map(ModelTokenizer.Tokens::ids).toList(), promptTokens))
                     .onFailure().call(() -> charged == null ? Uni.createFrom().voidItem()
                             : budgets.refund(owner, tier, promptTokens))
                     .map(vectors -> {

@@ -17,6 +17,7 @@ import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.DatabaseDeadline;
 import dev.meridian.inference.service.InferenceException;
+import dev.meridian.inference.usage.BillableCall;
 import dev.meridian.inference.user.service.QuotaService;
 import dev.meridian.outbox.OutboxService;
 import io.smallrye.mutiny.Uni;
@@ -178,7 +179,9 @@ public class JobRunner {
         Executor back = CallerContext.current();
         return embeddings.embed(model, batch, inputs.truncate(),
                         i -> documents ? "documents[" + (offset + i) + "].text" : "inputs[" + (offset + i) + "]",
-                        Priority.BACKGROUND, job.userId.toString(), tier)
+                        Priority.BACKGROUND, job.userId.toString(), tier,
+                        // a chunk run again (a redelivered job) is the same call
+                        new BillableCall("/v1/jobs", "job:" + job.id + ":" + offset, null))
                 .map(Optional::of)
                 .onFailure(JobRunner::outOfTokenBudget).recoverWithUni(e -> waitForBudget((InferenceException) e, back))
                 .flatMap(done -> done.isEmpty() ? chunk(job, model, inputs, offset, sink, tier) // the budget refilled

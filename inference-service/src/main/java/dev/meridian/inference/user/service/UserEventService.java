@@ -11,6 +11,7 @@ import dev.meridian.inference.job.repository.JobRepository;
 import dev.meridian.inference.user.ProcessedEvent;
 import dev.meridian.inference.user.UserProfile;
 import dev.meridian.inference.user.repository.ProcessedEventRepository;
+import dev.meridian.inference.usage.repository.UsageRepository;
 import dev.meridian.inference.user.repository.UserProfileRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -36,10 +37,12 @@ public class UserEventService {
     private final JobRepository jobs;
     private final CollectionService collections;
     private final EmbeddingCache cache;
+    private final UsageRepository usage;
 
     public UserEventService(UserProfileRepository profiles, ProcessedEventRepository processed, JobRepository jobs,
-                            CollectionService collections, EmbeddingCache cache) {
+                            CollectionService collections, EmbeddingCache cache, UsageRepository usage) {
         this.cache = cache;
+        this.usage = usage;
         this.profiles = profiles;
         this.processed = processed;
         this.jobs = jobs;
@@ -105,14 +108,16 @@ public class UserEventService {
     }
 
     /**
-     * Everything of the user's goes: jobs with their inputs and results, collections with their documents. The
-     * tombstone keeps them gone.
+     * Everything of the user's goes: jobs with their inputs and results, collections with their documents; their usage
+     * stays as anonymous totals. The tombstone keeps them gone.
      */
     private Uni<Void> erase(UUID userId) {
-        return jobs.deleteAllOf(userId).flatMap(deletedJobs -> collections.eraseAllOf(userId).flatMap(deleted -> {
-            LOG.infof("user %s erased: %d jobs and %d collections deleted", userId, deletedJobs, deleted);
-            return profiles.findById(userId);
-        })).flatMap(profile -> {
+        return jobs.deleteAllOf(userId).flatMap(deletedJobs -> collections.eraseAllOf(userId).flatMap(deleted ->
+                usage.anonymise(userId).flatMap(anonymous -> {
+                    LOG.infof("user %s erased: %d jobs and %d collections deleted, %d usage records anonymised",
+                            userId, deletedJobs, deleted, anonymous);
+                    return profiles.findById(userId);
+                }))).flatMap(profile -> {
             if (profile == null) {
                 profile = new UserProfile();
                 profile.userId = userId;

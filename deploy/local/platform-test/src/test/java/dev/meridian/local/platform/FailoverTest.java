@@ -42,7 +42,8 @@ class FailoverTest {
     Path platformDir;
     private LocalPlatform platform;
 
-    private record Outcome(long atMillis, String path, int status, String body) {
+    /** {@code call}: the Idempotency-Key of an embedding call, sent again with it when its answer was lost. */
+    private record Outcome(long atMillis, String path, int status, String body, int user, String call) {
     }
 
     @AfterEach
@@ -112,10 +113,12 @@ class FailoverTest {
                                     HttpResponse.BodyHandlers.ofString());
                         }
                         outcomes.add(new Outcome(at, path, response.statusCode(),
-                                response.statusCode() == 200 ? "" : response.body()));
+                                response.statusCode() == 200 && !embed ? "" : response.body(), client % USERS,
+                                embed ? callKey(client, n) : null));
                     } catch (java.io.IOException e) {
                         // no answer at all (timeout, reset): as much a failure as a 5xx
-                        outcomes.add(new Outcome(at, path, -1, e.toString()));
+                        outcomes.add(new Outcome(at, path, -1, e.toString(), client % USERS,
+                                embed ? callKey(client, n) : null));
                     }
                     long left = PACE_MILLIS - (System.nanoTime() - sent) / 1_000_000;
                     if (left > 0) {
@@ -151,10 +154,70 @@ class FailoverTest {
                         .anyMatch(kill -> outcome.atMillis() >= kill - 1000 && outcome.atMillis() < kill + 1000);
                 assertTrue(justAfterAKill, "a request failed more than a second after a kill: " + outcome);
             }
+            assertUsageMatchesWhatClientsWereTold(http, gateways[0], tokens, outcomes, start);
         } finally {
             stop.set(true);
             clients.shutdownNow();
         }
+    }
+
+    /**
+     * Each user's usage report against the {@code usage.prompt_tokens} their answers carried, each call once: an
+     * inference-service instance was killed mid-run (its journal's last records shipped by a survivor), and calls whose
+     * answer was lost are sent again with their Idempotency-Key, as a client that must not pay twice does.
+     */
+    private static void assertUsageMatchesWhatClientsWereTold(HttpClient http, int gateway, List<String> tokens,
+                                                              ConcurrentLinkedQueue<Outcome> outcomes, long start)
+            throws Exception {
+        long[] expectedTokens = new long[USERS];
+        long[] expectedCalls = new long[USERS];
+        int resent = 0;
+        for (Outcome outcome : outcomes) {
+            if (outcome.call() == null) {
+                continue;
+            }
+            String body = outcome.body();
+            for (int attempt = 0; !body.contains("\"prompt_tokens\"") && attempt < 5; attempt++) {
+                String[] parts = outcome.call().split("-");
+                HttpResponse<String> again = http.send(request(gateway, true, tokens.get(outcome.user()),
+                        Integer.parseInt(parts[1]), Integer.parseInt(parts[2])), HttpResponse.BodyHandlers.ofString());
+                body = again.statusCode() == 200 ? again.body() : "";
+                resent++;
+            }
+            expectedTokens[outcome.user()] += Long.parseLong(body.replaceAll(".*\"prompt_tokens\":(\\d+).*", "$1"));
+            expectedCalls[outcome.user()]++;
+        }
+        long since = System.currentTimeMillis() / 1000 - (System.nanoTime() - start) / 1_000_000_000 - 60;
+        for (int u = 0; u < USERS; u++) {
+            String path = "http://127.0.0.1:" + gateway + "/v1/usage?start_time=" + since + "&bucket_width=1h";
+            String expected = expectedTokens[u] + " tokens in " + expectedCalls[u] + " calls";
+            String token = tokens.get(u);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String reported;
+            do {
+                String report = http.send(HttpRequest.newBuilder(URI.create(path)).header("Authorization", "Bearer "
+                        + token).build(), HttpResponse.BodyHandlers.ofString()).body();
+                reported = sum(report, "input_tokens") + " tokens in " + sum(report, "num_model_requests") + " calls";
+                if (reported.equals(expected)) {
+                    break;
+                }
+                TimeUnit.MILLISECONDS.sleep(200); // poll interval: usage is shipped about once a second
+            } while (System.nanoTime() < deadline);
+            assertEquals(expected, reported, "user " + u + "'s usage (" + resent + " calls sent again)");
+        }
+    }
+
+    private static long sum(String report, String field) {
+        java.util.regex.Matcher values = java.util.regex.Pattern.compile("\"" + field + "\":(\\d+)").matcher(report);
+        long sum = 0;
+        while (values.find()) {
+            sum += Long.parseLong(values.group(1));
+        }
+        return sum;
+    }
+
+    private static String callKey(int client, int n) {
+        return "steady-" + client + "-" + n;
     }
 
     private static HttpRequest request(int gateway, boolean embed, String token, int client, int n) {
@@ -162,6 +225,7 @@ class FailoverTest {
                         + (embed ? "/v1/embeddings" : "/v1/users/me")))
                 .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(20));
         if (embed) {
+            request.header("Idempotency-Key", callKey(client, n));
             request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                     "{\"model\":\"all-minilm-l6-v2\",\"input\":\"steady " + client + " " + n + "\"}"));
         }
