@@ -48,3 +48,5 @@ for elapsed in $(seq "$SAMPLE" "$SAMPLE" "$DURATION"); do
 done
 wait $WRK_PID || true
 grep -E "Requests/sec|Non-2xx|Socket errors|requests in" "$WRK_OUT" | sed 's/^ */# wrk: /'
+# a descriptor left open per request shows here long before the process runs out of them
+printf "%-8s" "fds"; for s in $SERVICES; do printf " %18s" "$(ls "/proc/${PID[$s]}/fd" | wc -l)"; done; echo
