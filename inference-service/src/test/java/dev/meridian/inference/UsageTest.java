@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meridian.events.user.UserErased;
 import dev.meridian.events.user.UserRegistered;
 import dev.meridian.inference.usage.UsageRecord;
+import dev.meridian.local.infra.LocalPostgres;
+import dev.meridian.local.testing.InjectLocalServer;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -20,6 +22,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,6 +61,9 @@ class UsageTest {
 
     @ConfigProperty(name = "meridian.inference.usage.journal-dir")
     String journalDir;
+
+    @InjectLocalServer
+    LocalPostgres postgres;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -125,6 +134,15 @@ class UsageTest {
         byEndpoint.forEach((endpoint, sum) -> assertEquals(sum, endpoints.get(endpoint).tokens(), endpoint));
         assertEquals(new Totals(tokens, logical.size()), totals(plain, query + "&bucket_width=1m&limit=1440"),
                 "minute buckets add up to the same");
+
+        // operators find a billed call by the id it came with (Idempotency-Key here, else the gateway's X-Request-Id)
+        try (Connection db = DriverManager.getConnection(postgres.jdbcUrl(ErasureRecoveryTest.DATABASE),
+                LocalPostgres.USER, LocalPostgres.USER); Statement sql = db.createStatement();
+             ResultSet rows = sql.executeQuery("SELECT count(*) FROM usage_records WHERE request_id = 'retry-10'"
+                     + " AND user_id = '" + user + "'")) {
+            rows.next();
+            assertEquals(1, rows.getInt(1), "a call sent twice with one key is one row");
+        }
 
         String admin = JobsTest.token(UUID.randomUUID(), "user", "admin");
         Map<String, Totals> byUser = grouped(admin, "/v1/admin/usage?start_time=" + since + "&user_ids=" + user
@@ -199,7 +217,7 @@ class UsageTest {
         long since = Instant.now().getEpochSecond() - 60;
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < 5; i++) {
-            lines.append(json.writeValueAsString(new UsageRecord("dead-instance-" + user + "-" + i, user, null,
+            lines.append(json.writeValueAsString(new UsageRecord("dead-instance-" + user + "-" + i, null, user, null,
                     MODEL + ":int8", "/v1/embeddings", 1, 10 + i, Instant.now()))).append('\n');
         }
         lines.append("{\"requestKey\":\"cut-short"); // the kill came mid-write: never acknowledged

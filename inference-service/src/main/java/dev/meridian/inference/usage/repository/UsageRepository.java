@@ -42,6 +42,7 @@ public class UsageRepository {
     public Uni<Integer> insert(List<UsageRecord> records) {
         int n = records.size();
         String[] keys = new String[n];
+        String[] requestIds = new String[n];
         UUID[] users = new UUID[n];
         UUID[] apiKeys = new UUID[n];
         String[] models = new String[n];
@@ -52,6 +53,7 @@ public class UsageRepository {
         for (int i = 0; i < n; i++) {
             UsageRecord r = records.get(i);
             keys[i] = r.requestKey();
+            requestIds[i] = r.requestId();
             users[i] = r.userId();
             apiKeys[i] = r.apiKeyId();
             models[i] = r.model();
@@ -65,18 +67,20 @@ public class UsageRepository {
                 .preparedQuery("SELECT count(*) FROM unnest($1::text[]) AS u, LATERAL pg_advisory_xact_lock(hashtext(u))")
                 .execute(Tuple.of(lockKeys))
                 .flatMap(locked -> connection.preparedQuery("""
-                        INSERT INTO usage_records (request_key, user_id, api_key_id, model, endpoint, inputs, input_tokens,
-                                                   created_at)
-                        SELECT v.request_key,
+                        INSERT INTO usage_records (request_key, request_id, user_id, api_key_id, model, endpoint, inputs,
+                                                   input_tokens, created_at)
+                        SELECT v.request_key, v.request_id,
                                CASE WHEN p.status = 'erased' THEN NULL ELSE v.user_id END,
                                CASE WHEN p.status = 'erased' THEN NULL ELSE v.api_key_id END,
                                v.model, v.endpoint, v.inputs, v.input_tokens, v.created_at
-                        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::bigint[],
-                                    $8::timestamptz[])
-                             AS v(request_key, user_id, api_key_id, model, endpoint, inputs, input_tokens, created_at)
+                        FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[],
+                                    $8::bigint[], $9::timestamptz[])
+                             AS v(request_key, request_id, user_id, api_key_id, model, endpoint, inputs, input_tokens,
+                                  created_at)
                         LEFT JOIN user_profiles p ON p.user_id = v.user_id
                         ON CONFLICT (request_key) DO NOTHING""")
-                        .execute(Tuple.from(new Object[]{keys, users, apiKeys, models, endpoints, inputs, tokens, at})))
+                        .execute(Tuple.from(new Object[]{keys, requestIds, users, apiKeys, models, endpoints, inputs,
+                                tokens, at})))
                 .map(result -> result.rowCount()));
     }
 

@@ -180,7 +180,12 @@ public class UsageJournal {
             for (int i = 0; i < bytes.length; i++) {
                 if (bytes[i] == '\n') {
                     // a line without its newline was being written when the writer died: never acknowledged
-                    records.add(json.readValue(bytes, start, i - start, UsageRecord.class));
+                    try {
+                        records.add(json.readValue(bytes, start, i - start, UsageRecord.class));
+                    } catch (JsonProcessingException e) {
+                        LOG.errorf("usage segment %s: an unreadable record at byte %d is skipped: %s", file, start,
+                                e.getOriginalMessage());
+                    }
                     start = i + 1;
                 }
             }

@@ -28,6 +28,8 @@ public class UsageService {
 
     /** Tiers and models are both bounded sets from configuration: the metric's label set is bounded too. */
     private static final int MAX_SERIES = 256;
+    /** Kept for finding a call in the logs; the request key, not this, decides what counts once. */
+    private static final int MAX_REQUEST_ID = 128;
 
     private final UsageJournal journal;
     private final MeterRegistry meters;
@@ -44,7 +46,10 @@ public class UsageService {
      */
     public Uni<Void> record(BillableCall call, UUID owner, String tier, String model, List<long[]> ids,
                             long inputTokens) {
-        UsageRecord record = new UsageRecord(requestKey(call, owner, ids), owner,
+        String requestId = call.clientRequestId();
+        UsageRecord record = new UsageRecord(requestKey(call, owner, ids),
+                requestId == null || requestId.length() <= MAX_REQUEST_ID ? requestId
+                        : requestId.substring(0, MAX_REQUEST_ID), owner,
                 call.apiKeyId(), model, call.endpoint(), ids.size(), inputTokens, Instant.now());
         return journal.append(record).invoke(() -> count(model, tier, inputTokens));
     }

@@ -61,10 +61,10 @@ public class UsageShipper {
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).emitOn(back))
                 .flatMap(segments -> Multi.createFrom().iterable(segments)
                         .onItem().transformToUniAndConcatenate(segment -> store(segment.records())
-                                .invoke(() -> journal.shipped(segment))
-                                .onFailure().invoke(segment::close))
+                                .call(() -> onWorker(() -> journal.shipped(segment), back)))
                         .collect().last()
-                        .onFailure().invoke(() -> segments.forEach(UsageJournal.Segment::close)) // release the rest
+                        // what is left claimed goes back (closing a shipped one again does nothing)
+                        .onFailure().call(() -> onWorker(() -> segments.forEach(UsageJournal.Segment::close), back))
                         .onItem().invoke(() -> caughtUp = true)
                         .replaceWithVoid())
                 .onFailure().recoverWithItem(e -> {
@@ -73,6 +73,14 @@ public class UsageShipper {
                             e.toString());
                     return null;
                 });
+    }
+
+    /** File work off the event loop, then back on the caller's context. */
+    private static Uni<Void> onWorker(Runnable work, Executor back) {
+        return Uni.createFrom().item(() -> {
+            work.run();
+            return (Void) null;
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).emitOn(back);
     }
 
     private List<UsageJournal.Segment> claim() {
