@@ -232,6 +232,20 @@ class UsageTest {
         assertEquals(new Totals(10 + 11 + 12 + 13 + 14, 5), totals(token, "/v1/usage?start_time=" + since));
     }
 
+    @Test
+    void aSegmentBeingOpenedIsLeftAloneWhileOneAbandonedLongAgoIsRemoved() throws Exception {
+        Path journal = Path.of(journalDir);
+        // a writer creates its segment under this name and locks it a moment later: caught in that moment, it must
+        // keep it (removing it once failed a call with 503)
+        Path opening = Files.createFile(journal.resolve("usage-2-" + UUID.randomUUID() + ".opening"));
+        Path abandoned = Files.createFile(journal.resolve("usage-3-" + UUID.randomUUID() + ".opening"));
+        Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(120)));
+
+        await().atMost(WAIT).until(() -> !Files.exists(abandoned));
+        assertTrue(Files.exists(opening), "a segment being opened was removed");
+        Files.delete(opening);
+    }
+
     private List<Answer> sendAll(List<Call> calls) {
         List<CompletableFuture<Answer>> pending = new ArrayList<>();
         for (Call call : calls) {

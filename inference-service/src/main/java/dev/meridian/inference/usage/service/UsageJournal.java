@@ -44,6 +44,7 @@ public class UsageJournal {
     private static final Logger LOG = Logger.getLogger(UsageJournal.class);
     private static final String SUFFIX = ".jsonl";
     private static final String OPENING = ".opening";
+    private static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
     /** A disk that does not take a few hundred bytes within this is broken: the call fails rather than hangs. */
     private static final Duration WRITE_DEADLINE = Duration.ofSeconds(2);
 
@@ -200,12 +201,16 @@ public class UsageJournal {
         }
     }
 
-    /** A writer that died between creating and renaming its segment had written nothing to it. */
+    /**
+     * A writer that died between creating and renaming its segment had written nothing to it. Only old ones go: a
+     * live writer holds its lock a moment after creating the file, and one caught in that moment must not lose it.
+     */
     private void removeAbandonedOpenings() throws IOException {
+        long before = System.currentTimeMillis() - ABANDONED_AFTER.toMillis();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + OPENING)) {
             for (Path file : files) {
                 try (FileChannel fc = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    if (fc.tryLock() != null) {
+                    if (Files.getLastModifiedTime(file).toMillis() < before && fc.tryLock() != null) {
                         Files.deleteIfExists(file);
                     }
                 } catch (OverlappingFileLockException | IOException e) {
