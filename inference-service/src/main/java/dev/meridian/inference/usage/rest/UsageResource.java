@@ -9,6 +9,7 @@ import dev.meridian.inference.usage.service.UsageReportService;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -50,14 +51,10 @@ public class UsageResource {
     @GET
     @Path("/admin/usage")
     @Operation(summary = "Usage across users (admins): as /v1/usage, with user_ids and group_by=user_id")
+    @RolesAllowed("admin")
     public Uni<Page> all(@BeanParam Params params, @QueryParam("user_ids") List<String> userIds,
                          @QueryParam("user_ids[]") List<String> userIdsArray) {
-        Caller caller = Caller.of(identity);
-        if (!caller.admin()) {
-            throw new InferenceException(403, "invalid_request_error", "forbidden", null,
-                    "only admins may read other users' usage; GET /v1/usage has yours", null);
-        }
-        caller.requireRevocationChecked();
+        Caller.of(identity).requireRevocationChecked();
         UsageQuery query = params.query(UsageRepository.GROUPS);
         List<UUID> users = null;
         List<String> named = both(userIds, userIdsArray);
