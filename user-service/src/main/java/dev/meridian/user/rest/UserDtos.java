@@ -1,5 +1,7 @@
 package dev.meridian.user.rest;
 
+import dev.meridian.user.webhook.rest.WebhookDtos.DeliveryView;
+import dev.meridian.user.webhook.rest.WebhookDtos.WebhookView;
 import dev.meridian.events.user.UserStatus;
 import dev.meridian.user.AuditEntry;
 import dev.meridian.user.RefreshToken;
@@ -52,6 +54,6 @@ public final class UserDtos {
     }
 
     public record Export(Instant exportedAt, UserView profile, List<SessionView> sessions, List<ApiKeyView> apiKeys,
-                         List<AuditView> audit) {
+                         List<AuditView> audit, List<WebhookView> webhooks, List<DeliveryView> webhookDeliveries) {
     }
 }

@@ -1,5 +1,7 @@
 package dev.meridian.user.rest;
 
+import dev.meridian.user.webhook.rest.WebhookDtos.DeliveryView;
+import dev.meridian.user.webhook.rest.WebhookDtos.WebhookView;
 import dev.meridian.user.rest.ApiKeyDtos.ApiKeyView;
 import dev.meridian.user.rest.UserDtos.AuditView;
 import dev.meridian.user.rest.UserDtos.Export;
@@ -121,7 +123,9 @@ public class UserResource {
         return deadlines.database(exports.export(me(identity))).map(data -> Response.ok(new Export(Instant.now(), UserView.of(data.user()),
                         data.sessions().stream().map(SessionView::of).toList(),
                         data.apiKeys().stream().map(key -> ApiKeyView.of(key, null)).toList(),
-                        data.audit().stream().map(AuditView::of).toList()))
+                        data.audit().stream().map(AuditView::of).toList(),
+                        data.webhooks().stream().map(endpoint -> WebhookView.of(endpoint, null)).toList(),
+                        data.webhookDeliveries().stream().map(DeliveryView::of).toList()))
                 .header("Content-Disposition", "attachment; filename=\"meridian-user-export.json\"")
                 .build());
     }
@@ -146,12 +150,12 @@ public class UserResource {
         return deadlines.database(erased).map(ignored -> Response.noContent().build());
     }
 
-    static UUID me(SecurityIdentity identity) {
+    public static UUID me(SecurityIdentity identity) {
         return UUID.fromString(identity.getPrincipal().getName());
     }
 
     /** Whether this request's deny-list read missed its deadline (Redis is stalled right now). */
-    static boolean redisStalled(SecurityIdentity identity) {
+    public static boolean redisStalled(SecurityIdentity identity) {
         return Boolean.TRUE.equals(identity.getAttribute(AccessTokenIdentityProvider.REVOCATION_UNCONFIRMED));
     }
 

@@ -4,13 +4,17 @@ import dev.meridian.user.ApiKey;
 import dev.meridian.user.AuditEntry;
 import dev.meridian.user.repository.ApiKeyRepository;
 import dev.meridian.user.repository.AuditRepository;
+import dev.meridian.user.webhook.WebhookEventType;
+import dev.meridian.user.webhook.service.WebhookEventService;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** API keys: shown once at creation, stored as SHA-256 with a short visible prefix, revocable. */
@@ -23,14 +27,17 @@ public class ApiKeyService {
     private final ApiKeyRepository apiKeys;
     private final AuditRepository audit;
     private final RevocationService revocations;
+    private final WebhookEventService webhooks;
 
     public record CreatedKey(ApiKey key, String secret) {
     }
 
-    public ApiKeyService(ApiKeyRepository apiKeys, AuditRepository audit, RevocationService revocations) {
+    public ApiKeyService(ApiKeyRepository apiKeys, AuditRepository audit, RevocationService revocations,
+                         WebhookEventService webhooks) {
         this.apiKeys = apiKeys;
         this.audit = audit;
         this.revocations = revocations;
+        this.webhooks = webhooks;
     }
 
     @WithTransaction
@@ -56,6 +63,7 @@ public class ApiKeyService {
         key.expiresAt = expiresAt;
         return apiKeys.persist(key)
                 .call(() -> audit.persist(AuditEntry.of(userId, "apikey.create", userId, key.prefix)))
+                .call(() -> webhooks.publish(WebhookEventType.API_KEY_CREATED, userId, key.id.toString(), keyEvent(key)))
                 .map(saved -> new CreatedKey(saved, secret));
     }
 
@@ -84,7 +92,23 @@ public class ApiKeyService {
                 return Uni.createFrom().item(key.revokedAt);
             }
             key.revokedAt = Instant.now();
-            return audit.persist(AuditEntry.of(userId, "apikey.revoke", userId, key.prefix)).replaceWith(key.revokedAt);
+            return audit.persist(AuditEntry.of(userId, "apikey.revoke", userId, key.prefix))
+                    .call(() -> webhooks.publish(WebhookEventType.API_KEY_REVOKED, userId, key.id.toString(),
+                            keyEvent(key)))
+                    .replaceWith(key.revokedAt);
         });
+    }
+
+    /** What webhook subscribers learn about a key: never its secret or hash. */
+    private static Map<String, Object> keyEvent(ApiKey key) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("keyId", key.id);
+        data.put("userId", key.userId);
+        data.put("name", key.name);
+        data.put("prefix", key.prefix);
+        data.put("createdAt", key.createdAt);
+        data.put("expiresAt", key.expiresAt);
+        data.put("revokedAt", key.revokedAt);
+        return data;
     }
 }

@@ -9,6 +9,8 @@ import dev.meridian.user.repository.ApiKeyRepository;
 import dev.meridian.user.repository.AuditRepository;
 import dev.meridian.user.repository.RefreshTokenRepository;
 import dev.meridian.user.repository.UserRepository;
+import dev.meridian.user.webhook.repository.WebhookDeliveryRepository;
+import dev.meridian.user.webhook.repository.WebhookEndpointRepository;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,15 +35,20 @@ public class ErasureService {
     private final AuditRepository audit;
     private final OutboxService outbox;
     private final RevocationService revocations;
+    private final WebhookEndpointRepository webhooks;
+    private final WebhookDeliveryRepository webhookDeliveries;
 
     public ErasureService(UserRepository users, RefreshTokenRepository refreshTokens, ApiKeyRepository apiKeys,
-                          AuditRepository audit, OutboxService outbox, RevocationService revocations) {
+                          AuditRepository audit, OutboxService outbox, RevocationService revocations,
+                          WebhookEndpointRepository webhooks, WebhookDeliveryRepository webhookDeliveries) {
         this.users = users;
         this.refreshTokens = refreshTokens;
         this.apiKeys = apiKeys;
         this.audit = audit;
         this.outbox = outbox;
         this.revocations = revocations;
+        this.webhooks = webhooks;
+        this.webhookDeliveries = webhookDeliveries;
     }
 
     /**
@@ -79,6 +86,9 @@ public class ErasureService {
                             key.revokedAt = now;
                         }
                     }))
+                    // the user's webhooks with their logs, and every delivery about the user (admins' included)
+                    .flatMap(ignored -> webhookDeliveries.eraseAbout(userId))
+                    .flatMap(ignored -> webhooks.deleteOf(userId))
                     .flatMap(ignored -> audit.persist(AuditEntry.of(actorId, "user.erase", userId, null)))
                     .flatMap(ignored -> outbox.append(new UserErased(userId, now)))
                     .replaceWith(user.tokensRevokedAt);

@@ -7,6 +7,10 @@ import dev.meridian.user.User;
 import dev.meridian.user.repository.ApiKeyRepository;
 import dev.meridian.user.repository.AuditRepository;
 import dev.meridian.user.repository.RefreshTokenRepository;
+import dev.meridian.user.webhook.WebhookDelivery;
+import dev.meridian.user.webhook.WebhookEndpoint;
+import dev.meridian.user.webhook.repository.WebhookDeliveryRepository;
+import dev.meridian.user.webhook.repository.WebhookEndpointRepository;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,16 +27,25 @@ public class ExportService {
     private final RefreshTokenRepository refreshTokens;
     private final ApiKeyRepository apiKeys;
     private final AuditRepository audit;
+    private final WebhookEndpointRepository webhooks;
+    private final WebhookDeliveryRepository webhookDeliveries;
 
-    public record UserData(User user, List<RefreshToken> sessions, List<ApiKey> apiKeys, List<AuditEntry> audit) {
+    /** The newest deliveries of the user's webhooks in an export; the full log is at /v1/webhooks/{id}/deliveries. */
+    static final int EXPORTED_DELIVERIES = 1000;
+
+    public record UserData(User user, List<RefreshToken> sessions, List<ApiKey> apiKeys, List<AuditEntry> audit,
+                           List<WebhookEndpoint> webhooks, List<WebhookDelivery> webhookDeliveries) {
     }
 
     public ExportService(AccountService accounts, RefreshTokenRepository refreshTokens, ApiKeyRepository apiKeys,
-                         AuditRepository audit) {
+                         AuditRepository audit, WebhookEndpointRepository webhooks,
+                         WebhookDeliveryRepository webhookDeliveries) {
         this.accounts = accounts;
         this.refreshTokens = refreshTokens;
         this.apiKeys = apiKeys;
         this.audit = audit;
+        this.webhooks = webhooks;
+        this.webhookDeliveries = webhookDeliveries;
     }
 
     @WithSession
@@ -40,6 +53,9 @@ public class ExportService {
         return accounts.get(userId).flatMap(user -> refreshTokens.activeOf(userId, Instant.now())
                 .flatMap(sessions -> apiKeys.listOf(userId)
                         .flatMap(keys -> audit.about(userId)
-                                .map(entries -> new UserData(user, sessions, keys, entries)))));
+                                .flatMap(entries -> webhooks.listOf(userId)
+                                        .flatMap(endpoints -> webhookDeliveries.ofOwner(userId, EXPORTED_DELIVERIES)
+                                                .map(logged -> new UserData(user, sessions, keys, entries, endpoints,
+                                                        logged)))))));
     }
 }
