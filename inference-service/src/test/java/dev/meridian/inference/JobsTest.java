@@ -5,6 +5,7 @@ import dev.meridian.events.EventEnvelope;
 import dev.meridian.events.EventType;
 import dev.meridian.events.MeridianEvent;
 import dev.meridian.events.Topics;
+import dev.meridian.events.inference.InferenceJobCancelled;
 import dev.meridian.events.inference.InferenceJobCompleted;
 import dev.meridian.events.inference.InferenceJobFailed;
 import dev.meridian.events.inference.InferenceJobRequested;
@@ -189,10 +190,14 @@ class JobsTest {
 
         as(user).delete("/v1/jobs/" + id).then().statusCode(409).body("error.code", equalTo("job_settled"));
         as(user).get("/v1/jobs/" + id + "/result").then().statusCode(409).body("error.code", equalTo("job_not_completed"));
-        // The worker settles the message without completing the job, and no outcome event is published.
+        // The worker settles the message without completing the job: the one outcome event is the cancellation.
         await().atMost(WAIT).until(() -> committed(id));
         as(user).get("/v1/jobs/" + id).then().body("status", equalTo("cancelled"));
-        assertTrue(KafkaTopics.records(Topics.INFERENCE_RESULTS, id, 1, Duration.ofSeconds(2)).isEmpty());
+        List<EventEnvelope<MeridianEvent>> outcome = KafkaTopics.events(Topics.INFERENCE_RESULTS, id, 2,
+                Duration.ofSeconds(5));
+        assertEquals(1, outcome.size(), "one outcome event, the cancellation: " + outcome);
+        InferenceJobCancelled cancelled = assertInstanceOf(InferenceJobCancelled.class, outcome.get(0).data());
+        assertEquals(user, cancelled.userId());
     }
 
     @Test

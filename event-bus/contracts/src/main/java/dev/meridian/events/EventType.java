@@ -1,5 +1,6 @@
 package dev.meridian.events;
 
+import dev.meridian.events.inference.InferenceJobCancelled;
 import dev.meridian.events.inference.InferenceJobCompleted;
 import dev.meridian.events.inference.InferenceJobFailed;
 import dev.meridian.events.inference.InferenceJobRequested;
@@ -18,7 +19,9 @@ public enum EventType {
     USER_ERASED("dev.meridian.user.erased.v1", UserErased.class, Topics.USERS),
     INFERENCE_JOB_REQUESTED("dev.meridian.inference.job.requested.v1", InferenceJobRequested.class, Topics.INFERENCE_JOBS),
     INFERENCE_JOB_COMPLETED("dev.meridian.inference.job.completed.v1", InferenceJobCompleted.class, Topics.INFERENCE_RESULTS),
-    INFERENCE_JOB_FAILED("dev.meridian.inference.job.failed.v1", InferenceJobFailed.class, Topics.INFERENCE_RESULTS);
+    INFERENCE_JOB_FAILED("dev.meridian.inference.job.failed.v1", InferenceJobFailed.class, Topics.INFERENCE_RESULTS),
+    INFERENCE_JOB_CANCELLED("dev.meridian.inference.job.cancelled.v1", InferenceJobCancelled.class,
+            Topics.INFERENCE_RESULTS);
 
     private final String ceType;
     private final Class<? extends MeridianEvent> payloadClass;

@@ -9,7 +9,7 @@ public final class Topics {
     public static final String USERS = "users.v1";
     /** InferenceJobRequested; key = job id. */
     public static final String INFERENCE_JOBS = "inference.jobs.v1";
-    /** InferenceJobCompleted, InferenceJobFailed; key = job id. */
+    /** InferenceJobCompleted, InferenceJobFailed, InferenceJobCancelled; key = job id. */
     public static final String INFERENCE_RESULTS = "inference.results.v1";
 
     public static final String DLQ_SUFFIX = ".dlq";

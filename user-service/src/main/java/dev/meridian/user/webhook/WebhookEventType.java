@@ -15,6 +15,7 @@ public enum WebhookEventType {
     ACCOUNT_UPDATED("account.updated", EventType.USER_UPDATED.ceType(), false),
     JOB_COMPLETED("job.completed", EventType.INFERENCE_JOB_COMPLETED.ceType(), false),
     JOB_FAILED("job.failed", EventType.INFERENCE_JOB_FAILED.ceType(), false),
+    JOB_CANCELLED("job.cancelled", EventType.INFERENCE_JOB_CANCELLED.ceType(), false),
     API_KEY_CREATED("api_key.created", "dev.meridian.user.api_key.created.v1", false),
     API_KEY_REVOKED("api_key.revoked", "dev.meridian.user.api_key.revoked.v1", false),
     WEBHOOK_DISABLED("webhook.disabled", "dev.meridian.user.webhook.disabled.v1", false),

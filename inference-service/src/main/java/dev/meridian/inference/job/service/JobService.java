@@ -1,6 +1,7 @@
 package dev.meridian.inference.job.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meridian.events.inference.InferenceJobCancelled;
 import dev.meridian.events.inference.InferenceJobRequested;
 import dev.meridian.events.inference.JobType;
 import dev.meridian.inference.collection.repository.CollectionRepository;
@@ -132,9 +133,9 @@ public class JobService {
         return database.session(() -> jobs.page(caller.userId(), afterCreatedAt, afterId, limit));
     }
 
-    /** Pending or running jobs stop (a running one at its next chunk); settled ones answer 409. */
+    /** Pending or running jobs stop (a running one at its next chunk) and InferenceJobCancelled is published; settled ones answer 409. */
     public Uni<Job> cancel(Caller caller, UUID id) {
-        return database.transaction(() -> jobs.findById(id).map(job -> {
+        return database.transaction(() -> jobs.findById(id).flatMap(job -> {
             visible(caller, id, job);
             if (job.status.settled()) {
                 throw new InferenceException(409, "invalid_request_error", "job_settled", null,
@@ -142,7 +143,8 @@ public class JobService {
             }
             job.status = Job.Status.CANCELLED;
             job.finishedAt = Instant.now();
-            return job;
+            return outbox.append(new InferenceJobCancelled(job.id, job.userId, job.jobType(), job.model,
+                    job.finishedAt)).replaceWith(job);
         })).onFailure(JobService::concurrentChange).retry().atMost(3); // a worker moved it on meanwhile: look again
     }
 

@@ -137,6 +137,9 @@ public class WebhookResource {
     public Uni<DeliveryPage> deliveries(@PathParam("id") UUID id, @QueryParam("before") Long before,
                                         @QueryParam("status") String status,
                                         @QueryParam("limit") @DefaultValue("20") int limit) {
+        if (limit < 1 || limit > 100) {
+            throw new ServiceException(ServiceException.Kind.INVALID, "limit must be between 1 and 100", "limit");
+        }
         return deadlines.database(webhooks.deliveries(owner(), id, before, status, limit + 1)).map(page -> {
             boolean more = page.size() > limit;
             List<WebhookDelivery> shown = more ? page.subList(0, limit) : page;

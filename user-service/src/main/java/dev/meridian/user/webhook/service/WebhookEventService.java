@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meridian.events.EventEnvelope;
 import dev.meridian.events.EventSerde;
 import dev.meridian.events.MeridianEvent;
+import dev.meridian.events.inference.InferenceJobCancelled;
 import dev.meridian.events.inference.InferenceJobCompleted;
 import dev.meridian.events.inference.InferenceJobFailed;
 import dev.meridian.events.user.UserErased;
@@ -152,6 +153,8 @@ public class WebhookEventService {
         } else if (event instanceof InferenceJobCompleted e) {
             return e.userId();
         } else if (event instanceof InferenceJobFailed e) {
+            return e.userId();
+        } else if (event instanceof InferenceJobCancelled e) {
             return e.userId();
         }
         throw new IllegalArgumentException("no webhook event for " + event.getClass().getSimpleName());

@@ -160,9 +160,6 @@ public class WebhookService {
                 .contains(status)) {
             return Uni.createFrom().failure(invalid("status must be pending, delivered or failed", "status"));
         }
-        if (limit < 1 || limit > 100) {
-            return Uni.createFrom().failure(invalid("limit must be between 1 and 100", "limit"));
-        }
         return get(owner, id).flatMap(endpoint -> deliveries.page(endpoint.id, before, status, limit));
     }
 
