@@ -8,10 +8,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Kafka on three brokers (replication factor 3, min.insync.replicas 2), Redis Cluster, and two user-service
  * instances relaying one outbox; one broker killed with SIGKILL while clients keep signing up, renaming themselves (at both instances) and
  * running async jobs: each user's events are in users.v1 once each and in commit order, inference-service learns of
- * every user, and every job completes exactly once.
+ * every user, every job completes exactly once, and its owner's webhook hears of it exactly once.
  */
 class KafkaBrokerFailoverTest {
 
@@ -61,6 +63,8 @@ class KafkaBrokerFailoverTest {
     void aBrokerKilledUnderSignUpsAndJobsLosesNoEventAndAppliesNoneTwice() throws Exception {
         platform = new LocalPlatform(platformDir);
         platform.reserveKafkaBrokers(3);
+        // the job clients' webhooks go to this test's receiver on loopback
+        platform.environment.put("MERIDIAN_WEBHOOKS_ALLOWED_NETWORKS", "127.0.0.1/32");
         int[] ports = platform.ports;
         // the whole cluster mode: Redis Cluster too
         LocalPlatform.Result up = platform.run("up", "--detach", "--no-build", "--no-zipkin", "--kafka-brokers=3",
@@ -83,6 +87,28 @@ class KafkaBrokerFailoverTest {
             HttpResponse<String> login = post(ports[5], "/v1/auth/token", "{" + credentials + "}");
             assertEquals(200, login.statusCode(), login.body());
             tokens.add(login.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1"));
+        }
+
+        // every job client subscribes to its job.completed events (through the gateway)
+        Map<String, List<String>> delivered = new ConcurrentHashMap<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hooks/", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            delivered.computeIfAbsent(exchange.getRequestURI().getPath(),
+                            path -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                    .add(exchange.getRequestHeaders().getFirst("webhook-id") + " "
+                            + body.replaceAll("(?s).*\"jobId\":\"([^\"]+)\".*", "$1"));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        List<Set<String>> jobsOf = new ArrayList<>();
+        for (int c = 0; c < tokens.size(); c++) {
+            HttpResponse<String> webhook = platform.send(tokens.get(c), "POST", "/v1/webhooks",
+                    "{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks/" + c
+                            + "\",\"eventTypes\":[\"job.completed\"]}");
+            assertEquals(201, webhook.statusCode(), webhook.body());
+            jobsOf.add(ConcurrentHashMap.newKeySet());
         }
 
         Set<String> signedUp = ConcurrentHashMap.newKeySet();
@@ -122,7 +148,9 @@ class KafkaBrokerFailoverTest {
                 return null;
             }));
         }
-        for (String token : tokens) {
+        for (int c = 0; c < tokens.size(); c++) {
+            String token = tokens.get(c);
+            Set<String> mine = jobsOf.get(c);
             running.add(clients.submit(() -> {
                 for (int n = 0; !stop.get(); n++) {
                     HttpResponse<String> job = platform.send(token, "POST", "/v1/jobs",
@@ -133,6 +161,7 @@ class KafkaBrokerFailoverTest {
                     }
                     String id = job.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
                     jobs.add(id);
+                    mine.add(id);
                     awaitJobs(Set.of(id), Duration.ofSeconds(60)); // one at a time per client, within its quota
                 }
                 return null;
@@ -171,6 +200,25 @@ class KafkaBrokerFailoverTest {
             }
         }
 
+        // each job's completion reached its owner's webhook exactly once: through the broker's death, a consumer
+        // group of two user-service instances and two dispatchers claiming deliveries from one table
+        try {
+            for (int c = 0; c < jobsOf.size(); c++) {
+                String path = "/hooks/" + c;
+                Set<String> expected = jobsOf.get(c);
+                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                while (System.nanoTime() < deadline && !jobIds(delivered.get(path)).containsAll(expected)) {
+                    TimeUnit.MILLISECONDS.sleep(200); // poll interval
+                }
+                List<String> received = List.copyOf(delivered.getOrDefault(path, List.of()));
+                assertEquals(expected, jobIds(received), "job.completed webhooks of client " + c);
+                assertEquals(received.size(), received.stream().map(r -> r.split(" ")[0]).distinct().count(),
+                        "a webhook was delivered twice: " + received);
+            }
+        } finally {
+            receiver.stop(0);
+        }
+
         // each user's events in users.v1: once each, in the order they were committed (the last renames were
         // committed just before the load stopped: their rows are read once the relay has published every row)
         awaitOutboxPublished(Duration.ofSeconds(60));
@@ -205,6 +253,15 @@ class KafkaBrokerFailoverTest {
                 TimeUnit.MILLISECONDS.sleep(100); // poll interval
             }
             assertEquals(signedUp.size(), known, "users inference-service learned of");
+        }
+    }
+
+    private static Set<String> jobIds(List<String> deliveries) {
+        if (deliveries == null) {
+            return Set.of();
+        }
+        synchronized (deliveries) {
+            return deliveries.stream().map(d -> d.split(" ")[1]).collect(java.util.stream.Collectors.toSet());
         }
     }
 

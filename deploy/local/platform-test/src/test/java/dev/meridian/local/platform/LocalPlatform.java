@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +108,9 @@ final class LocalPlatform {
         }
     }
 
+    /** Extra environment of {@code ./platform} and so of every service it starts. */
+    final Map<String, String> environment = new HashMap<>();
+
     /** {@code ./platform <args>}; {@code up} gets this platform's ports. */
     Result run(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(REPO.resolve("platform").toString()));
@@ -117,6 +122,7 @@ final class LocalPlatform {
         }
         ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
         builder.environment().put("MERIDIAN_PLATFORM_DIR", dir.toString());
+        builder.environment().putAll(environment);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(5, TimeUnit.MINUTES), "./platform " + args[0] + " hung");
