@@ -3,6 +3,7 @@ package dev.meridian.user;
 import dev.meridian.user.config.UserServiceConfig;
 import dev.meridian.user.repository.AuditRepository;
 import dev.meridian.user.repository.SigningKeyRepository;
+import dev.meridian.user.service.MasterKeyCipher;
 import dev.meridian.user.service.SigningKeyService;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.junit.QuarkusTest;
@@ -144,7 +145,8 @@ class AdminTest {
      */
     @Test
     void aKeyRotatedOnAnotherInstanceIsPublishedAndUsedHereSoon() throws Throwable {
-        SigningKeyService otherInstance = new SigningKeyService(signingKeys, auditLog, config, vertx);
+        SigningKeyService otherInstance = new SigningKeyService(signingKeys, auditLog, config, vertx,
+                new MasterKeyCipher(config));
         String newKid = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(
                 () -> otherInstance.rotate(UUID.randomUUID())));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

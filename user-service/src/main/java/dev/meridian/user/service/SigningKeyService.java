@@ -19,10 +19,6 @@ import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -34,7 +30,6 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +52,7 @@ public class SigningKeyService {
     private final AuditRepository audit;
     private final UserServiceConfig config;
     private final Vertx vertx;
-    private final SecretKeySpec masterKey;
+    private final MasterKeyCipher cipher;
     private final SecureRandom random = new SecureRandom();
     private volatile Ring ring = Ring.EMPTY;
 
@@ -65,21 +60,13 @@ public class SigningKeyService {
         static final Ring EMPTY = new Ring(null, null, Map.of(), "{\"keys\":[]}");
     }
 
-    public SigningKeyService(SigningKeyRepository keys, AuditRepository audit, UserServiceConfig config, Vertx vertx) {
+    public SigningKeyService(SigningKeyRepository keys, AuditRepository audit, UserServiceConfig config, Vertx vertx,
+                             MasterKeyCipher cipher) {
         this.keys = keys;
         this.audit = audit;
         this.config = config;
         this.vertx = vertx;
-        byte[] master;
-        try {
-            master = Base64.getDecoder().decode(config.keys().masterKey().trim());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("meridian.users.keys.master-key must be base64 (32 random bytes)");
-        }
-        if (master.length != 32) {
-            throw new IllegalStateException("meridian.users.keys.master-key must decode to 32 bytes, got " + master.length);
-        }
-        this.masterKey = new SecretKeySpec(master, "AES");
+        this.cipher = cipher;
     }
 
     /** Creates the first key if there is none, then loads the published keys. */
@@ -143,7 +130,7 @@ public class SigningKeyService {
             SigningKey key = new SigningKey();
             key.kid = jwk.calculateBase64urlEncodedThumbprint("SHA-256");
             key.publicKey = pair.getPublic().getEncoded();
-            key.privateKeyEncrypted = encrypt(pair.getPrivate().getEncoded());
+            key.privateKeyEncrypted = cipher.encrypt(pair.getPrivate().getEncoded());
             key.createdAt = Instant.now();
             return key;
         } catch (GeneralSecurityException e) {
@@ -168,7 +155,7 @@ public class SigningKeyService {
                 jwks.add(jwk);
                 if (key.retiredAt == null && signingKid == null) {
                     signingKid = key.kid;
-                    signingKey = rsa.generatePrivate(new PKCS8EncodedKeySpec(decrypt(key.privateKeyEncrypted)));
+                    signingKey = rsa.generatePrivate(new PKCS8EncodedKeySpec(cipher.decrypt(key.privateKeyEncrypted)));
                 }
             }
         } catch (GeneralSecurityException e) {
@@ -193,20 +180,5 @@ public class SigningKeyService {
             throw new IllegalStateException("no signing key loaded");
         }
         return claims.jws().keyId(current.signingKid()).algorithm(SignatureAlgorithm.RS256).sign(current.signingKey());
-    }
-
-    private byte[] encrypt(byte[] plain) throws GeneralSecurityException {
-        byte[] iv = new byte[12];
-        random.nextBytes(iv);
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        cipher.init(Cipher.ENCRYPT_MODE, masterKey, new GCMParameterSpec(128, iv));
-        byte[] sealed = cipher.doFinal(plain);
-        return ByteBuffer.allocate(iv.length + sealed.length).put(iv).put(sealed).array();
-    }
-
-    private byte[] decrypt(byte[] stored) throws GeneralSecurityException {
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        cipher.init(Cipher.DECRYPT_MODE, masterKey, new GCMParameterSpec(128, stored, 0, 12));
-        return cipher.doFinal(stored, 12, stored.length - 12);
     }
 }

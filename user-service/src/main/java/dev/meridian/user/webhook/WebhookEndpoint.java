@@ -39,6 +39,7 @@ public class WebhookEndpoint {
 
     public boolean enabled;
 
+    /** Sealed under the master key ({@link dev.meridian.user.service.MasterKeyCipher}), as is the previous one. */
     public String secret;
 
     public String previousSecret;

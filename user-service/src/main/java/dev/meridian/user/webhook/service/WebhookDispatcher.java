@@ -1,6 +1,7 @@
 package dev.meridian.user.webhook.service;
 
 import dev.meridian.deadline.ThrottledWarning;
+import dev.meridian.user.service.MasterKeyCipher;
 import dev.meridian.user.webhook.client.WebhookHttpClient;
 import dev.meridian.user.webhook.client.WebhookHttpClient.Attempt;
 import dev.meridian.user.webhook.config.WebhookConfig;
@@ -43,6 +44,7 @@ public class WebhookDispatcher {
     private final WebhookConfig config;
     private final RetryPolicy retries;
     private final Vertx vertx;
+    private final MasterKeyCipher cipher;
     private final Duration lease;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter delivered;
@@ -51,12 +53,13 @@ public class WebhookDispatcher {
     private final ThrottledWarning databaseDown = new ThrottledWarning(LOG, Duration.ofSeconds(30));
 
     public WebhookDispatcher(WebhookDeliveryRepository deliveries, WebhookEventService events, WebhookHttpClient client,
-                             WebhookConfig config, Vertx vertx, MeterRegistry meters) {
+                             WebhookConfig config, Vertx vertx, MasterKeyCipher cipher, MeterRegistry meters) {
         this.deliveries = deliveries;
         this.events = events;
         this.client = client;
         this.config = config;
         this.vertx = vertx;
+        this.cipher = cipher;
         this.retries = new RetryPolicy(config.initialBackoff(), config.maxBackoff(), config.retryFor());
         // long enough for the whole exchange (DNS, connect, request) and writing its outcome
         this.lease = config.connectTimeout().plus(config.requestTimeout()).multipliedBy(2).plus(DATABASE_DEADLINE);
@@ -101,13 +104,14 @@ public class WebhookDispatcher {
     }
 
     /** Standard Webhooks headers; during a rotation the previous secret signs as well. */
-    private static Map<String, String> headers(Claimed delivery) {
+    private Map<String, String> headers(Claimed delivery) {
         long timestamp = Instant.now().getEpochSecond();
-        String signature = WebhookSignature.sign(delivery.secret(), delivery.messageId(), timestamp, delivery.payload());
+        String signature = WebhookSignature.sign(cipher.open(delivery.secret()), delivery.messageId(), timestamp,
+                delivery.payload());
         if (delivery.previousSecret() != null && delivery.previousSecretUntil() != null
                 && delivery.previousSecretUntil().isAfter(Instant.now())) {
-            signature += " " + WebhookSignature.sign(delivery.previousSecret(), delivery.messageId(), timestamp,
-                    delivery.payload());
+            signature += " " + WebhookSignature.sign(cipher.open(delivery.previousSecret()), delivery.messageId(),
+                    timestamp, delivery.payload());
         }
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("webhook-id", delivery.messageId());

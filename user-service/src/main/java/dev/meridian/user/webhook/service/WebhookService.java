@@ -1,5 +1,6 @@
 package dev.meridian.user.webhook.service;
 
+import dev.meridian.user.service.MasterKeyCipher;
 import dev.meridian.user.service.ServiceException;
 import dev.meridian.user.webhook.WebhookDelivery;
 import dev.meridian.user.webhook.WebhookEndpoint;
@@ -33,6 +34,7 @@ public class WebhookService {
     private final TargetGuard guard;
     private final WebhookConfig config;
     private final Vertx vertx;
+    private final MasterKeyCipher cipher;
 
     /** Who asks: their id, whether they are an admin. */
     public record Owner(UUID userId, boolean admin) {
@@ -46,12 +48,13 @@ public class WebhookService {
     }
 
     public WebhookService(WebhookEndpointRepository endpoints, WebhookDeliveryRepository deliveries, TargetGuard guard,
-                          WebhookConfig config, Vertx vertx) {
+                          WebhookConfig config, Vertx vertx, MasterKeyCipher cipher) {
         this.endpoints = endpoints;
         this.deliveries = deliveries;
         this.guard = guard;
         this.config = config;
         this.vertx = vertx;
+        this.cipher = cipher;
     }
 
     public Uni<Created> create(Owner owner, String scope, Changes request) {
@@ -85,10 +88,11 @@ public class WebhookService {
             endpoint.eventTypes = types;
             endpoint.description = description;
             endpoint.enabled = enabled;
-            endpoint.secret = WebhookSignature.newSecret();
+            String secret = WebhookSignature.newSecret();
+            endpoint.secret = cipher.seal(secret);
             endpoint.createdAt = now;
             endpoint.updatedAt = now;
-            return endpoints.persist(endpoint).map(saved -> new Created(saved, saved.secret));
+            return endpoints.persist(endpoint).map(saved -> new Created(saved, secret));
         });
     }
 
@@ -141,11 +145,12 @@ public class WebhookService {
     public Uni<Created> rotateSecret(Owner owner, UUID id) {
         return owned(owner, id).map(endpoint -> {
             Instant now = Instant.now();
+            String secret = WebhookSignature.newSecret();
             endpoint.previousSecret = endpoint.secret;
             endpoint.previousSecretUntil = now.plus(config.secretOverlap());
-            endpoint.secret = WebhookSignature.newSecret();
+            endpoint.secret = cipher.seal(secret);
             endpoint.updatedAt = now;
-            return new Created(endpoint, endpoint.secret);
+            return new Created(endpoint, secret);
         });
     }
 
