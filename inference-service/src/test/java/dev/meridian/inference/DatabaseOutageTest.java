@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PostgreSQL frozen (every process of it stopped, as a stalled disk or a partition looks to a client) and then
  * refusing connections, while a hundred clients use the job and collection routes: each answers 503 with Retry-After
  * in OpenAI's error shape within the database deadline (5 s) instead of hanging or answering 500; embeddings, which
- * need no database, keep answering 200; everything works again once the database is back.
+ * need no database, keep answering 200 and are billed once it is back; everything works again then.
  */
 @QuarkusTest
 class DatabaseOutageTest {
@@ -60,11 +60,16 @@ class DatabaseOutageTest {
         as(user).body(Map.of("documents", List.of(Map.of("id", "n1", "text", "a note before the outage"))))
                 .post("/v1/collections/notes/documents").then().statusCode(200);
 
+        long outageStart = java.time.Instant.now().getEpochSecond();
         List<Long> frozen = postgresProcesses();
         signal("STOP", frozen);
         List<Outcome> whileFrozen;
+        double shipFailures = InferenceApi.metric("meridian_inference_usage_ship_failures_total");
         try {
             whileFrozen = clients.round(calls(token, job));
+            // frozen until the usage shipper has tried to store the embeddings just answered, and failed
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    InferenceApi.metric("meridian_inference_usage_ship_failures_total") > shipFailures);
         } finally {
             signal("CONT", frozen);
         }
@@ -84,6 +89,11 @@ class DatabaseOutageTest {
         // nothing acknowledged before the outage was lost
         as(user).get("/v1/collections/notes").then().statusCode(200);
         assertEquals(1, CollectionsTest.documentsInDatabase(user));
+        // and every embedding answered during both outages is billed once (the usage journal shipped it afterwards)
+        long answered = whileFrozen.stream().filter(o -> o.route().equals("POST /v1/embeddings")).count()
+                + whileRefusing.stream().filter(o -> o.route().equals("POST /v1/embeddings")).count();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(answered, billedEmbeddings(user,
+                outageStart)));
     }
 
     private List<Call> calls(String token, String job) {
@@ -102,6 +112,14 @@ class DatabaseOutageTest {
                     "{\"input\":\"no database needed " + UUID.randomUUID() + "\"}")));
         }
         return calls;
+    }
+
+    private static long billedEmbeddings(UUID user, long since) {
+        List<Map<String, Object>> results = as(user).get("/v1/usage?start_time=" + since
+                        + "&bucket_width=1d&group_by=endpoint").then().statusCode(200).extract().jsonPath()
+                .getList("data.results.flatten()");
+        return results.stream().filter(r -> "/v1/embeddings".equals(r.get("endpoint")))
+                .mapToLong(r -> ((Number) r.get("num_model_requests")).longValue()).sum();
     }
 
     private static void assertOutcomes(String outage, List<Outcome> outcomes) {

@@ -6,6 +6,7 @@ import dev.meridian.inference.service.DatabaseDeadline;
 import dev.meridian.inference.usage.UsageRecord;
 import dev.meridian.inference.usage.config.UsageConfig;
 import dev.meridian.inference.usage.repository.UsageRepository;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -36,6 +37,7 @@ public class UsageShipper {
     private final DatabaseDeadline database;
     private final int batch;
     private final ThrottledWarning warning = new ThrottledWarning(LOG, Duration.ofSeconds(30));
+    private final Counter failures;
     private volatile boolean caughtUp = true;
 
     public UsageShipper(UsageJournal journal, UsageRepository usage, DatabaseDeadline database, UsageConfig config,
@@ -46,6 +48,8 @@ public class UsageShipper {
         this.batch = config.shipBatch();
         Gauge.builder("meridian.inference.usage.backlog", journal, UsageJournal::backlogBytes).baseUnit("bytes")
                 .description("usage journal not yet stored in PostgreSQL").register(meters);
+        this.failures = Counter.builder("meridian.inference.usage.ship_failures")
+                .description("shipping runs that failed (the records stay in the journal for the next)").register(meters);
     }
 
     @Scheduled(every = "${meridian.inference.usage.ship-interval:1s}", delayed = "1s",
@@ -69,6 +73,7 @@ public class UsageShipper {
                         .replaceWithVoid())
                 .onFailure().recoverWithItem(e -> {
                     caughtUp = false;
+                    failures.increment();
                     warning.warn("usage not shipped yet (kept in the journal, %d bytes): %s", journal.backlogBytes(),
                             e.toString());
                     return null;
