@@ -2,6 +2,7 @@ package dev.meridian.inference.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meridian.inference.service.InferenceException;
 
@@ -9,7 +10,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -84,9 +87,47 @@ public final class ModelTokenizer implements AutoCloseable {
         return new Tokens(cut, true);
     }
 
+    /**
+     * Every token of a text as the model sees it, without truncation: id, the text it covers (the special token's
+     * own name for special tokens) and its character offsets in the text (null for special tokens).
+     */
+    public List<Piece> pieces(String text, boolean addSpecialTokens) {
+        Encoding encoding = tokenizer.encode(text, addSpecialTokens, false);
+        long[] ids = encoding.getIds();
+        String[] names = encoding.getTokens();
+        long[] special = encoding.getSpecialTokenMask();
+        CharSpan[] spans = encoding.getCharTokenSpans();
+        List<Piece> pieces = new ArrayList<>(ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            CharSpan span = i < spans.length ? spans[i] : null;
+            if (special[i] == 1 || span == null) {
+                pieces.add(new Piece(ids[i], names[i], special[i] == 1, null, null));
+            } else {
+                pieces.add(new Piece(ids[i], text.substring(span.getStart(), span.getEnd()), false, span.getStart(),
+                        span.getEnd()));
+            }
+        }
+        return pieces;
+    }
+
+    /** The text of token ids of this model's vocabulary; an id outside it is refused, naming {@code param}. */
+    public String decode(long[] ids, boolean skipSpecialTokens, String param) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabularySize) {
+                throw InferenceException.invalid(param + "[" + i + "]", "invalid_token_id",
+                        "token id " + ids[i] + " is outside this model's vocabulary (0.." + (vocabularySize - 1) + ")");
+            }
+        }
+        return tokenizer.decode(ids, skipSpecialTokens);
+    }
+
     @Override
     public void close() {
         tokenizer.close();
+    }
+
+    /** One token: id, the text it stands for, whether it is a special token, its character offsets in the input. */
+    public record Piece(long id, String text, boolean special, Integer start, Integer stop) {
     }
 
     /** Token ids as the model sees them, and whether they were cut to fit. */
