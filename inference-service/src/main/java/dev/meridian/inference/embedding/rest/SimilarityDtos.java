@@ -1,10 +1,12 @@
 package dev.meridian.inference.embedding.rest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.util.List;
 
-/** Bodies of /v1/similarity and /v1/classify. */
+/** Bodies of /v1/similarity, /v1/classify and /v1/rerank. */
 public final class SimilarityDtos {
 
     private SimilarityDtos() {
@@ -28,6 +30,25 @@ public final class SimilarityDtos {
 
     /** score: softmax probability over the labels; similarity: the raw cosine similarity. */
     public record LabelScore(String label, double score, double similarity) {
+    }
+
+    /**
+     * Cohere's, Jina's and TEI's rerank request: documents are strings or objects with a {@code text};
+     * {@code return_documents} puts each document's text in its result.
+     */
+    public record RerankRequest(String model, String query, JsonNode documents, @JsonProperty("top_n") Integer topN,
+                                @JsonProperty("return_documents") Boolean returnDocuments, Boolean truncate) {
+    }
+
+    /** scoring says how the scores were made: {@code bi-encoder} (cosine of embeddings), never a cross-encoder. */
+    public record RerankResponse(String object, String model, String scoring, List<RerankResult> results, Usage usage) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RerankResult(int index, @JsonProperty("relevance_score") double relevanceScore, RerankDocument document) {
+    }
+
+    public record RerankDocument(String text) {
     }
 
     public record Usage(@JsonProperty("prompt_tokens") int promptTokens,

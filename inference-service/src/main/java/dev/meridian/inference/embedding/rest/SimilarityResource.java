@@ -1,10 +1,15 @@
 package dev.meridian.inference.embedding.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.embedding.Vectors;
 import dev.meridian.inference.embedding.rest.SimilarityDtos.ClassifyRequest;
 import dev.meridian.inference.embedding.rest.SimilarityDtos.ClassifyResponse;
 import dev.meridian.inference.embedding.rest.SimilarityDtos.LabelScore;
+import dev.meridian.inference.embedding.rest.SimilarityDtos.RerankDocument;
+import dev.meridian.inference.embedding.rest.SimilarityDtos.RerankRequest;
+import dev.meridian.inference.embedding.rest.SimilarityDtos.RerankResponse;
+import dev.meridian.inference.embedding.rest.SimilarityDtos.RerankResult;
 import dev.meridian.inference.embedding.rest.SimilarityDtos.Score;
 import dev.meridian.inference.embedding.rest.SimilarityDtos.SimilarityRequest;
 import dev.meridian.inference.embedding.rest.SimilarityDtos.SimilarityResponse;
@@ -35,8 +40,8 @@ import static dev.meridian.inference.usage.BillableCall.IDEMPOTENCY_KEY;
 import static dev.meridian.inference.usage.BillableCall.REQUEST_ID;
 
 /**
- * Similarity and zero-shot classification on top of the same batcher and cache as /v1/embeddings, for the verified
- * token's subject (A/B splits follow them too).
+ * Similarity, zero-shot classification and reranking on top of the same batcher and cache as /v1/embeddings, for
+ * the verified token's subject (A/B splits follow them too).
  */
 @Path("/v1")
 @Authenticated
@@ -46,6 +51,8 @@ public class SimilarityResource {
 
     /** Softmax temperature over cosine similarities: raw cosines (-1..1) would give near-uniform probabilities. */
     static final double TEMPERATURE = 0.05;
+    /** How /v1/rerank scores: cosine similarity of embeddings. No cross-encoder model ships here; we say so. */
+    public static final String RERANK_SCORING = "bi-encoder";
 
     private final EmbeddingService embeddings;
     private final ModelRegistry models;
@@ -123,6 +130,60 @@ public class SimilarityResource {
                     return new ClassifyResponse("classification", result.model().qualifiedName(), labels,
                             new Usage(result.promptTokens(), result.promptTokens()));
                 });
+    }
+
+    @POST
+    @Path("/rerank")
+    @Operation(summary = "Rank documents by relevance to a query (Cohere/Jina/TEI shape)", description = "Scored as a "
+            + "bi-encoder: relevance_score is the cosine similarity of the query's and the document's embeddings "
+            + "(-1..1), not a cross-encoder's. Results sorted, best first; top_n keeps the best n.")
+    public Uni<RerankResponse> rerank(RerankRequest request, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+                                      @HeaderParam(REQUEST_ID) String requestId) {
+        if (request == null) {
+            throw InferenceException.bodyRequired();
+        }
+        List<String> documents = documents(request.documents());
+        if (request.topN() != null && request.topN() < 1) {
+            throw InferenceException.invalid("top_n", "invalid_value", "'top_n' must be at least 1");
+        }
+        int topN = request.topN() == null ? documents.size() : Math.min(request.topN(), documents.size());
+        boolean withDocuments = Boolean.TRUE.equals(request.returnDocuments());
+        Caller who = Caller.of(identity);
+        String user = who.userId().toString();
+        List<Input> inputs = inputs(request.query(), "query", documents, "documents");
+        return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
+                        i -> i == 0 ? "query" : "documents[" + (i - 1) + "]", Priority.INTERACTIVE, user,
+                        who.tier(), BillableCall.of("/v1/rerank", idempotencyKey, requestId, who.apiKeyId()))
+                .map(result -> {
+                    float[] query = result.vectors().get(0);
+                    List<RerankResult> ranked = new ArrayList<>();
+                    for (int i = 0; i < documents.size(); i++) {
+                        ranked.add(new RerankResult(i, Vectors.dot(query, result.vectors().get(i + 1)),
+                                withDocuments ? new RerankDocument(documents.get(i)) : null));
+                    }
+                    ranked.sort(Comparator.comparingDouble(RerankResult::relevanceScore).reversed());
+                    return new RerankResponse("rerank", result.model().qualifiedName(), RERANK_SCORING,
+                            ranked.subList(0, topN), new Usage(result.promptTokens(), result.promptTokens()));
+                });
+    }
+
+    /** Strings, or objects with a text (Cohere's and Jina's document objects); each named in errors. */
+    private static List<String> documents(JsonNode documents) {
+        if (documents == null || !documents.isArray() || documents.isEmpty()) {
+            throw InferenceException.invalid("documents", "invalid_input",
+                    "'documents' must be a non-empty array of strings or of objects with a 'text'");
+        }
+        List<String> texts = new ArrayList<>(documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            JsonNode document = documents.get(i);
+            JsonNode text = document.isObject() ? document.get("text") : document;
+            if (text == null || !text.isTextual()) {
+                throw InferenceException.invalid("documents[" + i + "]", "invalid_input",
+                        "'documents[" + i + "]' must be a string or an object with a string 'text'");
+            }
+            texts.add(text.textValue());
+        }
+        return texts;
     }
 
     /** The first text followed by the others, each checked and named in errors. */

@@ -1,5 +1,6 @@
 package dev.meridian.inference.model.rest;
 
+import dev.meridian.inference.embedding.rest.SimilarityResource;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
@@ -32,9 +33,11 @@ public class ModelResource {
     public record ModelList(String object, List<Model> data) {
     }
 
+    /** rerank: how /v1/rerank scores with this model (bi-encoder: cosine of embeddings; no cross-encoder ships). */
     public record Model(String id, String object, long created, @JsonProperty("owned_by") String ownedBy,
                         String task, int dimensions, @JsonProperty("max_tokens") int maxTokens,
-                        @JsonProperty("default_version") String defaultVersion, List<Version> versions) {
+                        @JsonProperty("default_version") String defaultVersion, List<Version> versions,
+                        String rerank) {
     }
 
     /** traffic_percent: the share of end users a bare id sends here (the default version takes the rest). */
@@ -79,6 +82,7 @@ public class ModelResource {
                         v.config().maxTokens(), v.batcher().ready(), trafficPercent(v)))
                 .toList();
         return new Model(version.config().id(), "model", STARTED, "meridian", version.config().task(),
-                version.config().dimensions(), version.config().maxTokens(), preferred.config().version(), versions);
+                version.config().dimensions(), version.config().maxTokens(), preferred.config().version(), versions,
+                SimilarityResource.RERANK_SCORING);
     }
 }
