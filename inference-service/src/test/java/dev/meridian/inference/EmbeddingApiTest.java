@@ -65,6 +65,16 @@ class EmbeddingApiTest {
      * vectors depend slightly on their batch mates: exact when run alone, and as close to fp32 in a batch as alone.
      */
     @Test
+    void eachCallIsTimedUnderTheGenAiSemanticConventions() {
+        String series = "gen_ai_server_request_duration_seconds_count";
+        String operation = "gen_ai_operation_name=\"embeddings\"";
+        String model = "gen_ai_request_model=\"" + MODEL + "\"";
+        double before = metric(series, operation, model);
+        embed(Map.of("input", List.of("timed " + UUID.randomUUID(), "and timed again"))).then().statusCode(200);
+        assertEquals(before + 1, metric(series, operation, model), "one request, one timed operation");
+    }
+
+    @Test
     void vectorsMatchTheReferenceImplementationForBothVersions() {
         // Texts new to the cache, so every vector here is computed now, in the batch shape the test names.
         String run = UUID.randomUUID().toString();

@@ -10,6 +10,7 @@ import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.InferenceException;
 import dev.meridian.inference.usage.BillableCall;
 import dev.meridian.inference.usage.service.UsageService;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,12 +42,15 @@ public class EmbeddingService {
     private final EmbeddingCache cache;
     private final TokenBudgetService budgets;
     private final UsageService usage;
+    private final GenAiTelemetry telemetry;
     private final Map<String, Flight> inFlight = new ConcurrentHashMap<>();
 
-    public EmbeddingService(EmbeddingCache cache, TokenBudgetService budgets, UsageService usage) {
+    public EmbeddingService(EmbeddingCache cache, TokenBudgetService budgets, UsageService usage,
+                            GenAiTelemetry telemetry) {
         this.cache = cache;
         this.budgets = budgets;
         this.usage = usage;
+        this.telemetry = telemetry;
     }
 
     /** One input: text, or token ids in the model's vocabulary. */
@@ -75,6 +79,8 @@ public class EmbeddingService {
         } catch (MicroBatcher.QueueFullException e) {
             return Uni.createFrom().failure(translate(e));
         }
+        long start = System.nanoTime();
+        Span span = telemetry.started(model);
         Executor back = CallerContext.current();
         long chars = inputs.stream().mapToLong(Input::size).sum();
         Uni<List<ModelTokenizer.Tokens>> tokens = Uni.createFrom().item(() -> tokenize(model, inputs, truncate, paramName));
@@ -97,6 +103,7 @@ public class EmbeddingService {
                                 truncated.add(i);
                             }
                         }
+                        telemetry.finished(span, model, promptTokens, start);
                         return new Embeddings(model, vectors, promptTokens, truncated);
                     }));
         });

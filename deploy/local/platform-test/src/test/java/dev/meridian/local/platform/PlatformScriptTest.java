@@ -164,6 +164,11 @@ class PlatformScriptTest {
                         .filter(s -> s.is("gateway-service", "SERVER", "")).findFirst().orElseThrow(),
                 "gateway-service", "CLIENT", "post"), "inference-service", "SERVER", "post /v1/embeddings");
         childOf(embedTrace, embedServer, "inference-service", "", " embed");
+        // and the server span speaks OpenTelemetry's GenAI conventions too
+        assertEquals("embeddings", embedServer.tags().get("gen_ai.operation.name"), embedServer.toString());
+        assertEquals("all-minilm-l6-v2", embedServer.tags().get("gen_ai.request.model"), embedServer.toString());
+        assertTrue(Integer.parseInt(embedServer.tags().getOrDefault("gen_ai.usage.input_tokens", "0")) > 0,
+                embedServer.toString());
 
         // every request above left its line in the gateway's access log, and no log holds a secret or the email
         String gatewayLog = Files.readString(platformDir.resolve("logs/gateway-service.log"));
