@@ -1,9 +1,12 @@
 package dev.meridian.deadline;
 
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * Runs an outcome on the Vert.x context of the caller that asked for it. A deadline fires on Mutiny's timer thread and
@@ -28,5 +31,11 @@ public final class CallerContext {
                 context.runOnContext(ignored -> task.run());
             }
         };
+    }
+
+    /** Blocking work (DNS, files, a large tokenization) on a worker thread, its outcome back on the caller's context. */
+    public static <T> Uni<T> onWorker(Supplier<T> work) {
+        Executor back = current();
+        return Uni.createFrom().item(work).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).emitOn(back);
     }
 }

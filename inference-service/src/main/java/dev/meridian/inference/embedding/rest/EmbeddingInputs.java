@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads OpenAI's four forms of {@code input}, naming the exact element that is wrong. */
-final class EmbeddingInputs {
+public final class EmbeddingInputs {
 
     private EmbeddingInputs() {
     }
@@ -57,7 +57,8 @@ final class EmbeddingInputs {
         return new Input(node.textValue(), null);
     }
 
-    private static long[] tokenIds(JsonNode array, String name) {
+    /** A non-empty array of integer token ids, each element named in errors. */
+    public static long[] tokenIds(JsonNode array, String name) {
         if (array.isEmpty()) {
             throw invalid(name, "'" + name + "' must not be empty");
         }

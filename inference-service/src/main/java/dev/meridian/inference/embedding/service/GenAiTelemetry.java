@@ -7,6 +7,8 @@ import io.opentelemetry.api.trace.Span;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * OpenTelemetry's GenAI semantic conventions for the embedding work behind every endpoint, next to Meridian's own
@@ -21,6 +23,8 @@ public class GenAiTelemetry {
     static final String PROVIDER = "meridian";
 
     private final MeterRegistry meters;
+    /** One timer per model id: the set of configured models bounds it; no meter lookup on the request path. */
+    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
 
     public GenAiTelemetry(MeterRegistry meters) {
         this.meters = meters;
@@ -38,12 +42,12 @@ public class GenAiTelemetry {
     public void finished(Span span, ModelVersion model, int inputTokens, long startNanos) {
         span.setAttribute("gen_ai.response.model", model.qualifiedName());
         span.setAttribute("gen_ai.usage.input_tokens", inputTokens);
-        Timer.builder("gen_ai.server.request.duration")
-                .description("GenAI server request duration (OpenTelemetry GenAI semantic conventions)")
-                .tag("gen_ai.operation.name", OPERATION)
-                .tag("gen_ai.provider.name", PROVIDER)
-                .tag("gen_ai.request.model", model.config().id())
-                .register(meters)
+        durations.computeIfAbsent(model.config().id(), id -> Timer.builder("gen_ai.server.request.duration")
+                        .description("GenAI server request duration (OpenTelemetry GenAI semantic conventions)")
+                        .tag("gen_ai.operation.name", OPERATION)
+                        .tag("gen_ai.provider.name", PROVIDER)
+                        .tag("gen_ai.request.model", id)
+                        .register(meters))
                 .record(Duration.ofNanos(System.nanoTime() - startNanos));
     }
 }

@@ -2,6 +2,7 @@ package dev.meridian.inference.tokenize.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.inference.config.InferenceConfig;
+import dev.meridian.inference.embedding.rest.EmbeddingInputs;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.Caller;
@@ -122,17 +123,10 @@ public class TokenizeResource {
     }
 
     private static long[] tokenIds(JsonNode array, String param) {
-        if (!array.isArray() || array.isEmpty()) {
+        if (!array.isArray()) {
             throw invalid(param, "'" + param + "' must be a non-empty array of token ids");
         }
-        long[] ids = new long[array.size()];
-        for (int i = 0; i < ids.length; i++) {
-            if (!array.get(i).isIntegralNumber()) {
-                throw invalid(param + "[" + i + "]", "'" + param + "[" + i + "]' must be an integer token id");
-            }
-            ids[i] = array.get(i).longValue();
-        }
-        return ids;
+        return EmbeddingInputs.tokenIds(array, param);
     }
 
     private static InferenceException invalid(String param, String message) {

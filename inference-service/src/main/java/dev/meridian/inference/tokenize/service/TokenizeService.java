@@ -4,12 +4,10 @@ import dev.meridian.deadline.CallerContext;
 import dev.meridian.inference.model.ModelTokenizer;
 import dev.meridian.inference.model.ModelVersion;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
 
 /**
  * Tokenizing and decoding with a model's own tokenizer, as the embeddings endpoint counts tokens (so a client can
@@ -20,7 +18,7 @@ public class TokenizeService {
 
     public Uni<List<List<ModelTokenizer.Piece>>> tokenize(ModelVersion model, List<String> texts,
                                                           boolean addSpecialTokens) {
-        return offLoop(() -> {
+        return CallerContext.onWorker(() -> {
             List<List<ModelTokenizer.Piece>> out = new ArrayList<>(texts.size());
             for (String text : texts) {
                 out.add(model.tokenizer().pieces(text, addSpecialTokens));
@@ -31,17 +29,12 @@ public class TokenizeService {
 
     /** @param params the request field of each id list, named in errors */
     public Uni<List<String>> decode(ModelVersion model, List<long[]> ids, List<String> params, boolean skipSpecial) {
-        return offLoop(() -> {
+        return CallerContext.onWorker(() -> {
             List<String> out = new ArrayList<>(ids.size());
             for (int i = 0; i < ids.size(); i++) {
                 out.add(model.tokenizer().decode(ids.get(i), skipSpecial, params.get(i)));
             }
             return out;
         });
-    }
-
-    private static <T> Uni<T> offLoop(java.util.function.Supplier<T> work) {
-        Executor back = CallerContext.current();
-        return Uni.createFrom().item(work).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).emitOn(back);
     }
 }

@@ -3,8 +3,6 @@ package dev.meridian.user.webhook.client;
 import dev.meridian.user.webhook.config.WebhookConfig;
 import dev.meridian.user.webhook.service.TargetGuard;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.InetAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
@@ -42,12 +41,10 @@ public class WebhookHttpClient {
 
     private final HttpClient http;
     private final TargetGuard guard;
-    private final Vertx vertx;
     private final long requestTimeoutMs;
     private final int maxResponseBytes;
 
     public WebhookHttpClient(Vertx vertx, TargetGuard guard, WebhookConfig config) {
-        this.vertx = vertx;
         this.guard = guard;
         this.requestTimeoutMs = config.requestTimeout().toMillis();
         this.maxResponseBytes = config.maxResponseBytes();
@@ -67,25 +64,17 @@ public class WebhookHttpClient {
 
     public Uni<Attempt> post(URI url, Map<String, String> headers, String body) {
         long start = System.nanoTime();
-        Context caller = vertx.getOrCreateContext();
-        return Uni.createFrom().item(() -> {
-                    try {
-                        return guard.resolve(url);
-                    } catch (TargetGuard.TargetRefusedException e) {
-                        throw new RefusedTarget(e.getMessage());
-                    }
-                })
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        return guard.resolve(url)
                 .flatMap(addresses -> addresses.isEmpty()
                         ? Uni.createFrom().item(new Attempt(0, "unknown host " + url.getHost(), elapsed(start), null, false))
-                        : send(caller, url, addresses.get(0), headers, body, start))
-                .ifNoItem().after(java.time.Duration.ofMillis(requestTimeoutMs + 1000)).failWith(TimeoutException::new)
-                .onFailure().recoverWithItem(e -> e instanceof RefusedTarget
-                        ? new Attempt(0, e.getMessage(), elapsed(start), null, true)
-                        : new Attempt(0, describe(e), elapsed(start), null, false));
+                        : send(url, addresses.get(0), headers, body, start))
+                .ifNoItem().after(Duration.ofMillis(requestTimeoutMs + 1000)).failWith(TimeoutException::new)
+                .onFailure().recoverWithItem(e -> new Attempt(0, e instanceof TargetGuard.TargetRefusedException
+                        ? e.getMessage() : describe(e), elapsed(start), null, e instanceof TargetGuard.TargetRefusedException));
     }
 
-    private Uni<Attempt> send(Context caller, URI url, InetAddress address, Map<String, String> headers, String body, long start) {
+    /** Runs on the caller's context (the guard answers there), so the exchange's callbacks come back to it. */
+    private Uni<Attempt> send(URI url, InetAddress address, Map<String, String> headers, String body, long start) {
         boolean https = url.getScheme().equalsIgnoreCase("https");
         int port = url.getPort() > 0 ? url.getPort() : https ? 443 : 80;
         String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
@@ -102,15 +91,12 @@ public class WebhookHttpClient {
         headers.forEach(options::putHeader);
         options.putHeader("content-type", "application/json");
         options.putHeader("user-agent", "Meridian-Webhooks/1");
-        Promise<Attempt> result = Promise.promise();
-        // issued on the caller's context (DNS ran on a worker), so the outcome comes back there
-        caller.runOnContext(ignored -> http.request(options)
-                .compose(request -> request.send(Buffer.buffer(body)).compose(response -> drain(request, response)))
-                .onSuccess(response -> result.tryComplete(new Attempt(response.statusCode(),
+        return Uni.createFrom().completionStage(() -> http.request(options)
+                        .compose(request -> request.send(Buffer.buffer(body)).compose(response -> drain(request, response)))
+                        .toCompletionStage())
+                .map(response -> new Attempt(response.statusCode(),
                         response.statusCode() >= 200 && response.statusCode() < 300 ? null : "HTTP " + response.statusCode(),
-                        elapsed(start), response.getHeader("retry-after"), false)))
-                .onFailure(e -> result.tryComplete(new Attempt(0, describe(e), elapsed(start), null, false))));
-        return Uni.createFrom().completionStage(result.future().toCompletionStage());
+                        elapsed(start), response.getHeader("retry-after"), false));
     }
 
     /** Reads the body up to the limit; a longer one is cut by resetting the stream (the status is what counts). */
@@ -139,11 +125,5 @@ public class WebhookHttpClient {
         }
         String message = e.getMessage();
         return message == null ? e.getClass().getSimpleName() : message.length() > 200 ? message.substring(0, 200) : message;
-    }
-
-    private static final class RefusedTarget extends RuntimeException {
-        RefusedTarget(String message) {
-            super(message, null, false, false);
-        }
     }
 }

@@ -5,6 +5,7 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -92,11 +93,7 @@ public class WebhookDeliveryRepository {
                         + " AND ($2::bigint IS NULL OR id < $2) AND ($3::text IS NULL OR status = $3)"
                         + " ORDER BY id DESC LIMIT $4")
                 .execute(Tuple.of(endpointId, beforeId, status, limit))
-                .map(rows -> {
-                    List<WebhookDelivery> page = new ArrayList<>();
-                    rows.forEach(row -> page.add(delivery(row)));
-                    return page;
-                });
+                .map(WebhookDeliveryRepository::deliveries);
     }
 
     /** Deliveries of the user's endpoints for an export, newest first, at most {@code limit}. */
@@ -105,11 +102,7 @@ public class WebhookDeliveryRepository {
                         + " JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.user_id = $1"
                         + " ORDER BY d.id DESC LIMIT $2")
                 .execute(Tuple.of(userId, limit))
-                .map(rows -> {
-                    List<WebhookDelivery> page = new ArrayList<>();
-                    rows.forEach(row -> page.add(delivery(row)));
-                    return page;
-                });
+                .map(WebhookDeliveryRepository::deliveries);
     }
 
     /**
@@ -182,6 +175,12 @@ public class WebhookDeliveryRepository {
                         + " AND finished_at < now() - make_interval(secs => $1)")
                 .execute(Tuple.of((double) retention.toSeconds()))
                 .map(rows -> rows.rowCount());
+    }
+
+    private static List<WebhookDelivery> deliveries(RowSet<Row> rows) {
+        List<WebhookDelivery> list = new ArrayList<>();
+        rows.forEach(row -> list.add(delivery(row)));
+        return list;
     }
 
     private static WebhookDelivery delivery(Row row) {

@@ -1,9 +1,11 @@
 package dev.meridian.user.webhook.service;
 
+import dev.meridian.deadline.CallerContext;
 import dev.meridian.user.service.ServiceException;
 import dev.meridian.user.webhook.config.WebhookConfig;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.InetAddress;
@@ -65,10 +67,15 @@ public class TargetGuard {
     }
 
     /**
-     * Every address of the host, checked; blocking (DNS), so call it on a worker. A name that does not resolve is
-     * returned as an empty list: it may resolve later, and is checked again then.
+     * Every address of the host, checked, resolved on a worker (DNS blocks) and answered on the caller's context;
+     * fails with {@link TargetRefusedException}. A name that does not resolve gives an empty list: it may resolve
+     * later, and is checked again then.
      */
-    public List<InetAddress> resolve(URI uri) throws TargetRefusedException {
+    public Uni<List<InetAddress>> resolve(URI uri) {
+        return CallerContext.onWorker(() -> addresses(uri));
+    }
+
+    private List<InetAddress> addresses(URI uri) {
         List<InetAddress> addresses;
         try {
             addresses = List.of(InetAddress.getAllByName(hostOf(uri)));
@@ -112,7 +119,7 @@ public class TargetGuard {
     }
 
     /** The target is, or resolves to, an address webhooks may not reach. */
-    public static class TargetRefusedException extends Exception {
+    public static class TargetRefusedException extends RuntimeException {
         public TargetRefusedException(String message) {
             super(message, null, false, false);
         }

@@ -1,5 +1,6 @@
 package dev.meridian.user.webhook.service;
 
+import dev.meridian.deadline.Deadline;
 import dev.meridian.deadline.ThrottledWarning;
 import dev.meridian.user.service.MasterKeyCipher;
 import dev.meridian.user.webhook.client.WebhookHttpClient;
@@ -76,8 +77,7 @@ public class WebhookDispatcher {
         if (free <= 0) {
             return Uni.createFrom().voidItem();
         }
-        return deliveries.claim(free, lease)
-                .ifNoItem().after(DATABASE_DEADLINE).fail()
+        return Deadline.within(deliveries.claim(free, lease), DATABASE_DEADLINE, "the database")
                 .invoke(claimed -> claimed.forEach(this::send))
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
@@ -97,7 +97,7 @@ public class WebhookDispatcher {
     private void send(Claimed delivery) {
         inFlight.incrementAndGet();
         client.post(URI.create(delivery.url()), headers(delivery), delivery.payload())
-                .flatMap(attempt -> settle(delivery, attempt).ifNoItem().after(DATABASE_DEADLINE).fail())
+                .flatMap(attempt -> Deadline.within(settle(delivery, attempt), DATABASE_DEADLINE, "the database"))
                 .onTermination().invoke(inFlight::decrementAndGet)
                 .subscribe().with(ignored -> {
                 }, e -> databaseDown.warn("webhook delivery outcome not stored, it will be sent again: %s", e));

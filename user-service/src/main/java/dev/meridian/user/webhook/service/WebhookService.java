@@ -11,7 +11,6 @@ import dev.meridian.user.webhook.repository.WebhookEndpointRepository;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.URI;
@@ -33,7 +32,6 @@ public class WebhookService {
     private final WebhookDeliveryRepository deliveries;
     private final TargetGuard guard;
     private final WebhookConfig config;
-    private final Vertx vertx;
     private final MasterKeyCipher cipher;
 
     /** Who asks: their id, whether they are an admin. */
@@ -48,12 +46,11 @@ public class WebhookService {
     }
 
     public WebhookService(WebhookEndpointRepository endpoints, WebhookDeliveryRepository deliveries, TargetGuard guard,
-                          WebhookConfig config, Vertx vertx, MasterKeyCipher cipher) {
+                          WebhookConfig config, MasterKeyCipher cipher) {
         this.endpoints = endpoints;
         this.deliveries = deliveries;
         this.guard = guard;
         this.config = config;
-        this.vertx = vertx;
         this.cipher = cipher;
     }
 
@@ -188,14 +185,9 @@ public class WebhookService {
         } catch (ServiceException e) {
             return Uni.createFrom().failure(e);
         }
-        return vertx.executeBlocking(Uni.createFrom().item(() -> {
-                    try {
-                        guard.resolve(uri);
-                        return uri.toString();
-                    } catch (TargetGuard.TargetRefusedException e) {
-                        throw invalid(e.getMessage(), "url");
-                    }
-                }), false)
+        return guard.resolve(uri)
+                .onFailure(TargetGuard.TargetRefusedException.class).transform(e -> invalid(e.getMessage(), "url"))
+                .replaceWith(uri.toString())
                 .ifNoItem().after(RESOLVE_DEADLINE).failWith(() -> invalid("the url's host did not resolve in time",
                         "url"));
     }
