@@ -1,13 +1,17 @@
+import ai.onnxruntime.OrtEnvironment;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import dev.meridian.inference.model.ModelTokenizer;
 import dev.meridian.inference.model.OnnxEmbedder;
+import dev.meridian.inference.model.Pooling;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -16,6 +20,8 @@ import java.util.Random;
  *   raw FILE SECONDS       (a) ONNX Runtime directly: batches of 32, length-sorted, our pooling
  *   langchain4j FILE SECS  (c) langchain4j embedAll, what quarkus-langchain4j users get
  *   token KEY.pem          an access token the service started with the tests' JWKS accepts
+ *   memory [ARTIFACT...]   resident memory once these models are loaded and warmed up as the service does (run
+ *                          with a fixed, pre-touched heap, so differences between runs are the models')
  * Prints embeddings/s and p50/p99 latency per call of 32 sentences.
  */
 public class InferenceBench {
@@ -31,6 +37,7 @@ public class InferenceBench {
             case "raw" -> raw(Files.readAllLines(Path.of(args[1])), Integer.parseInt(args[2]));
             case "langchain4j" -> langchain4j(Files.readAllLines(Path.of(args[1])), Integer.parseInt(args[2]));
             case "token" -> System.out.println(token(Path.of(args[1])));
+            case "memory" -> memory(List.of(args).subList(1, args.length));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -42,6 +49,38 @@ public class InferenceBench {
                 .groups(java.util.Set.of("user")).claim("tier", "pro").expiresIn(3600)
                 .jws().keyId("test-key")
                 .sign(io.smallrye.jwt.util.KeyUtils.decodePrivateKey(Files.readString(signingKey)));
+    }
+
+    /** pooling and longest input of the service's models (application.properties), by ONNX artifact. */
+    private static final Map<String, Object[]> SERVED = Map.of(
+            "all-minilm-l6-v2-q.onnx", new Object[]{Pooling.Mode.MEAN, 256},
+            "all-minilm-l6-v2.onnx", new Object[]{Pooling.Mode.MEAN, 256},
+            "bge-small-en-v1.5-q.onnx", new Object[]{Pooling.Mode.CLS, 512},
+            "e5-small-v2-q.onnx", new Object[]{Pooling.Mode.MEAN, 512});
+
+    /** Loads and warms up the given models as the service does, then prints the process' resident memory. */
+    static void memory(List<String> artifacts) throws Exception {
+        OrtEnvironment.getEnvironment(); // the runtime itself, also when no model is loaded
+        List<OnnxEmbedder> loaded = new ArrayList<>();
+        for (String artifact : artifacts) {
+            Object[] model = SERVED.get(artifact);
+            int longest = (int) model[1];
+            OnnxEmbedder embedder = new OnnxEmbedder(artifact, 384, (Pooling.Mode) model[0],
+                    Runtime.getRuntime().availableProcessors(), false, false);
+            // MicroBatcher's warm-up: as many rows of the longest input as 8192 padded tokens allow, at most 32
+            embedder.run(Collections.nCopies(Math.min(32, 8192 / longest), new long[longest]));
+            loaded.add(embedder);
+        }
+        System.out.println(rssMb() + " MB resident with " + (artifacts.isEmpty() ? "no model" : artifacts));
+    }
+
+    private static long rssMb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS");
     }
 
     static List<String> sentences(int n) {
@@ -60,7 +99,7 @@ public class InferenceBench {
 
     static void raw(List<String> sentences, int seconds) throws Exception {
         ModelTokenizer tokenizer = new ModelTokenizer("all-minilm-l6-v2-q-tokenizer.json", 256);
-        OnnxEmbedder model = new OnnxEmbedder("all-minilm-l6-v2-q.onnx", 384, Runtime.getRuntime().availableProcessors(), false,
+        OnnxEmbedder model = new OnnxEmbedder("all-minilm-l6-v2-q.onnx", 384, Pooling.Mode.MEAN, Runtime.getRuntime().availableProcessors(), false,
                 Boolean.getBoolean("cpuArena"));
         List<long[]> tokens = new ArrayList<>();
         for (String s : sentences) {

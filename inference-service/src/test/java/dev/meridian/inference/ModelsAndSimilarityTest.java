@@ -11,6 +11,7 @@ import static dev.meridian.inference.InferenceApi.MODEL;
 import static dev.meridian.inference.InferenceApi.post;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +28,8 @@ class ModelsAndSimilarityTest {
         assertTrue(etag.startsWith("W/\""), etag);
         InferenceApi.authorized().get("/v1/models").then().header("ETag", etag)
                 .body("object", equalTo("list"))
-                .body("data.id", contains(MODEL))
+                .body("data.id", containsInAnyOrder(MODEL, "bge-small-en-v1.5", "e5-small-v2"))
+                .body("data[0].id", equalTo(MODEL)) // the default model first
                 .body("data[0].object", equalTo("model"))
                 .body("data[0].owned_by", equalTo("meridian"))
                 .body("data[0].dimensions", equalTo(384))

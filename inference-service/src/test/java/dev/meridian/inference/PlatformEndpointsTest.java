@@ -31,7 +31,8 @@ class PlatformEndpointsTest {
                         "Models warmed up"))
                 .body("checks.name", not(hasItem("Redis connection health check")))
                 .body("checks.find { it.name == 'Models warmed up' }.data", equalTo(Map.of(
-                        "all-minilm-l6-v2:int8", "ready", "all-minilm-l6-v2:fp32", "ready")));
+                        "all-minilm-l6-v2:int8", "ready", "all-minilm-l6-v2:fp32", "ready",
+                        "bge-small-en-v1.5:int8", "ready", "e5-small-v2:int8", "ready")));
     }
 
     @Test

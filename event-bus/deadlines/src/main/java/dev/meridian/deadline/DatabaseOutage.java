@@ -1,5 +1,6 @@
 package dev.meridian.deadline;
 
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import org.hibernate.JDBCException;
@@ -9,6 +10,9 @@ import java.util.concurrent.TimeoutException;
 
 /** Which failures mean PostgreSQL is slow or out (answer 503 and Retry-After), not that the request was wrong. */
 public final class DatabaseOutage {
+
+    /** Vert.x fails statements this way (no exception type of its own) when their connection closes under them. */
+    private static final String CLOSED_WHILE_QUEUED = "Connection is not active now";
 
     private DatabaseOutage() {
     }
@@ -22,6 +26,9 @@ public final class DatabaseOutage {
             if (t instanceof TimeoutException || t instanceof io.smallrye.mutiny.TimeoutException
                     || t instanceof ConnectException || t instanceof ClosedConnectionException) {
                 return true;
+            }
+            if (t instanceof NoStackTraceThrowable && String.valueOf(t.getMessage()).startsWith(CLOSED_WHILE_QUEUED)) {
+                return true; // a statement queued on a connection the server closed meanwhile
             }
             if (t instanceof PgException pg && ("FATAL".equals(pg.getSeverity()) || "PANIC".equals(pg.getSeverity()))) {
                 return true; // the server ended or refused the session (e.g. a database not accepting connections)

@@ -1,10 +1,12 @@
 package dev.meridian.inference.config;
 
+import dev.meridian.inference.model.Pooling;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** Models, micro-batching, request limits and the result cache, all under {@code meridian.inference}. */
 @ConfigMapping(prefix = "meridian.inference")
@@ -12,6 +14,10 @@ public interface InferenceConfig {
 
     /** Model versions by a free key; several entries may share an id (one per version). */
     Map<String, ModelConfig> models();
+
+    /** The model id a request without {@code model} gets; it must be enabled. */
+    @WithDefault("all-minilm-l6-v2")
+    String defaultModel();
 
     Batching batching();
 
@@ -68,6 +74,20 @@ public interface InferenceConfig {
 
         /** Longest input in tokens (special tokens included) the model is served for. */
         int maxTokens();
+
+        /** Loaded at start; a disabled model costs no memory and is not listed. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How token vectors become one sentence vector, as the model was trained: mean (MiniLM, e5) or cls (bge). */
+        @WithDefault("mean")
+        Pooling.Mode pooling();
+
+        /** Put before a text sent with {@code input_type: query} (e5's "query: ", bge's retrieval instruction). */
+        Optional<String> queryPrompt();
+
+        /** Put before a text sent with {@code input_type: document} (e5's "passage: "). */
+        Optional<String> documentPrompt();
 
         /** The version served when a client names only the id; exactly one per id. */
         @WithDefault("false")

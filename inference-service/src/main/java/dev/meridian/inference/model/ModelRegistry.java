@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ public class ModelRegistry {
 
     private final Map<String, ModelVersion> byQualifiedName = new LinkedHashMap<>();
     private final Map<String, ModelVersion> defaults = new LinkedHashMap<>();
+    private final ModelVersion defaultModel;
 
     public ModelRegistry(InferenceConfig config, MeterRegistry meters, Tracer tracer) {
         InferenceConfig.Batching batching = config.batching();
@@ -45,6 +47,9 @@ public class ModelRegistry {
                 batching.queueCapacity(), batching.tenantQueueCapacity(), batching.sortWindow(),
                 batching.requestTimeout());
         for (ModelConfig model : config.models().values()) {
+            if (!model.enabled()) {
+                continue;
+            }
             String name = model.id() + ":" + model.version();
             if (byQualifiedName.containsKey(name)) {
                 throw new IllegalStateException("model " + name + " is configured twice");
@@ -54,10 +59,11 @@ public class ModelRegistry {
                         + " tokens, more than meridian.inference.batching.max-batch-tokens");
             }
             MicroBatcher batcher = new MicroBatcher(name, settings,
-                    () -> new OnnxEmbedder(model.artifact(), model.dimensions(), threads, batching.allowSpinning(),
+                    () -> new OnnxEmbedder(model.artifact(), model.dimensions(), model.pooling(), threads, batching.allowSpinning(),
                             batching.cpuArena()), model.maxTokens(),
                     meters, Tags.of("model", model.id(), "version", model.version()), tracer);
-            ModelVersion version = new ModelVersion(model, new ModelTokenizer(model.tokenizer(), model.maxTokens()), batcher);
+            ModelVersion version = new ModelVersion(model, new ModelTokenizer(model.tokenizer(), model.maxTokens()),
+                    batcher);
             byQualifiedName.put(name, version);
             if (model.defaultVersion() && defaults.putIfAbsent(model.id(), version) != null) {
                 throw new IllegalStateException("model " + model.id() + " has more than one default version");
@@ -72,6 +78,11 @@ public class ModelRegistry {
             if (split > 100) {
                 throw new IllegalStateException("the traffic-percent of " + id + "'s versions adds up to " + split);
             }
+        }
+        defaultModel = defaults.get(config.defaultModel());
+        if (defaultModel == null) {
+            throw new IllegalStateException("meridian.inference.default-model is " + config.defaultModel()
+                    + ", which is not an enabled model (enabled: " + defaults.keySet() + ")");
         }
     }
 
@@ -108,10 +119,10 @@ public class ModelRegistry {
         }
     }
 
-    /** {@code id} (its default version) or {@code id:version}; null picks the first configured model's default. */
+    /** {@code id} (its default version) or {@code id:version}; null picks meridian.inference.default-model. */
     public ModelVersion resolve(String model) {
         if (model == null || model.isBlank()) {
-            return defaults.values().iterator().next();
+            return defaultModel;
         }
         ModelVersion found = model.contains(":") ? byQualifiedName.get(model) : defaults.get(model);
         if (found == null) {
@@ -135,8 +146,11 @@ public class ModelRegistry {
         return versions;
     }
 
-    public Collection<ModelVersion> defaults() {
-        return defaults.values();
+    /** Each model's default version: the default model first, then by id (configuration maps have no order). */
+    public List<ModelVersion> defaults() {
+        List<ModelVersion> listed = new ArrayList<>(defaults.values());
+        listed.sort(Comparator.comparing((ModelVersion v) -> v != defaultModel).thenComparing(v -> v.config().id()));
+        return listed;
     }
 
     @PreDestroy

@@ -9,4 +9,12 @@ public record ModelVersion(ModelConfig config, ModelTokenizer tokenizer, MicroBa
     public String qualifiedName() {
         return config.id() + ":" + config.version();
     }
+
+    /** What the model was trained to see before a text of this type; empty for none (or no type given). */
+    public String prompt(InputType type) {
+        if (type == null) {
+            return "";
+        }
+        return (type == InputType.QUERY ? config.queryPrompt() : config.documentPrompt()).orElse("");
+    }
 }

@@ -25,13 +25,16 @@ public final class OnnxEmbedder implements BatchRunner, AutoCloseable {
     private final OrtSession session;
     private final boolean wantsTokenTypes;
     private final int dimensions;
+    private final Pooling.Mode pooling;
 
     /**
      * @param cpuArena keep ONNX Runtime's CPU arena: it holds on to the largest batch's tensors (hundreds of MB per
      *                 session after the warm-up at the longest shape) for a little less allocation per run
      */
-    public OnnxEmbedder(String artifact, int dimensions, int intraOpThreads, boolean allowSpinning, boolean cpuArena) {
+    public OnnxEmbedder(String artifact, int dimensions, Pooling.Mode pooling, int intraOpThreads, boolean allowSpinning,
+                        boolean cpuArena) {
         this.dimensions = dimensions;
+        this.pooling = pooling;
         try (InputStream in = OnnxEmbedder.class.getClassLoader().getResourceAsStream(artifact);
              OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             if (in == null) {
@@ -86,7 +89,7 @@ public final class OnnxEmbedder implements BatchRunner, AutoCloseable {
                 FloatBuffer hidden = ((OnnxTensor) result.get(0)).getFloatBuffer();
                 float[] values = new float[hidden.remaining()];
                 hidden.get(values);
-                return Pooling.meanPoolNormalized(values, mask, rows, seqLen, dimensions);
+                return Pooling.pool(pooling, values, mask, rows, seqLen, dimensions);
             }
         } finally {
             inputs.values().forEach(OnnxTensor::close);

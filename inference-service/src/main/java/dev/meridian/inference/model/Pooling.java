@@ -1,9 +1,30 @@
 package dev.meridian.inference.model;
 
-/** Sentence-transformers pooling: the mean of the token vectors the attention mask keeps, scaled to unit length. */
+/** Sentence-transformers pooling, scaled to unit length: mean of the kept token vectors, or the first ([CLS]) one. */
 public final class Pooling {
 
+    /** How a model was trained to pool. */
+    public enum Mode {
+        MEAN, CLS
+    }
+
     private Pooling() {
+    }
+
+    /** @param hidden last_hidden_state, row-major [batch][seqLen][dim]; mask 1 for real tokens */
+    public static float[][] pool(Mode mode, float[] hidden, long[] mask, int batch, int seqLen, int dim) {
+        return mode == Mode.CLS ? clsNormalized(hidden, batch, seqLen, dim)
+                : meanPoolNormalized(hidden, mask, batch, seqLen, dim);
+    }
+
+    /** The first token's vector of each row (the [CLS] token, never padding). */
+    public static float[][] clsNormalized(float[] hidden, int batch, int seqLen, int dim) {
+        float[][] out = new float[batch][dim];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(hidden, b * seqLen * dim, out[b], 0, dim);
+            normalize(out[b]);
+        }
+        return out;
     }
 
     /**

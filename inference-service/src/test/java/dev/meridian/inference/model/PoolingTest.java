@@ -25,6 +25,19 @@ class PoolingTest {
     }
 
     @Test
+    void clsPoolingTakesEachRowsFirstTokenWhateverThePaddingHolds() {
+        float[] hidden = {
+                3, 4, 100, 100, 7, 7,
+                0, 2, 9, 9, 9, 9};
+        long[] mask = {1, 1, 0, 1, 0, 0};
+
+        float[][] pooled = Pooling.pool(Pooling.Mode.CLS, hidden, mask, 2, 3, 2);
+
+        assertArrayEquals(new float[]{0.6f, 0.8f}, pooled[0], 1e-6f);
+        assertArrayEquals(new float[]{0, 1}, pooled[1], 1e-6f);
+    }
+
+    @Test
     void aZeroVectorStaysZeroInsteadOfBecomingNaN() {
         float[] v = {0, 0, 0};
         Pooling.normalize(v);

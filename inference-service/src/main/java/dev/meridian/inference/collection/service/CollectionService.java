@@ -11,6 +11,7 @@ import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.embedding.Vectors;
 import dev.meridian.inference.embedding.service.EmbeddingService;
 import dev.meridian.inference.job.service.JobService;
+import dev.meridian.inference.model.InputType;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
@@ -138,7 +139,7 @@ public class CollectionService {
     public Uni<DocumentCollection> put(Caller caller, UUID owner, String name, List<DocumentInput> docs,
                                       boolean truncate, BillableCall call) {
         return get(owner, name).flatMap(collection -> budgetTier(caller, owner)
-                .flatMap(tier -> embed(collection, docs, truncate, Priority.INTERACTIVE,
+                .flatMap(tier -> embed(collection, docs, InputType.DOCUMENT, truncate, Priority.INTERACTIVE,
                         i -> "documents[" + i + "].text", tier, call))
                 .flatMap(vectors -> store(owner, tierClaim(caller, owner), collection.id, docs, vectors)));
     }
@@ -156,12 +157,15 @@ public class CollectionService {
      * Embeds documents for a collection, in order; errors name the field through {@code param}. The tokens are charged
      * to the owner's budget at {@code tier} before the model runs.
      */
-    private Uni<List<float[]>> embed(DocumentCollection collection, List<DocumentInput> docs, boolean truncate,
-                                     Priority priority, IntFunction<String> param, String tier, BillableCall call) {
+    private Uni<List<float[]>> embed(DocumentCollection collection, List<DocumentInput> docs, InputType type,
+                                     boolean truncate, Priority priority, IntFunction<String> param, String tier,
+                                     BillableCall call) {
         String owner = collection.userId.toString();
         ModelVersion model = models.resolve(collection.qualifiedModel());
-        List<EmbeddingService.Input> inputs = docs.stream().map(doc -> new EmbeddingService.Input(doc.text(), null))
-                .toList();
+        // a retrieval model's documents and queries each get the prompt it was trained with
+        String prompt = model.prompt(type);
+        List<EmbeddingService.Input> inputs = docs.stream()
+                .map(doc -> new EmbeddingService.Input(prompt + doc.text(), null)).toList();
         return embeddings.embed(model, inputs, truncate, param, priority, owner, tier, call)
                 .map(EmbeddingService.Embeddings::vectors);
     }
@@ -248,8 +252,8 @@ public class CollectionService {
                                     Map<String, Object> filter, BillableCall call) {
         Executor back = CallerContext.current();
         return get(owner, name).flatMap(collection -> budgetTier(caller, owner).flatMap(tier -> embed(collection,
-                        List.of(new DocumentInput(null, query, null)), false, Priority.INTERACTIVE, i -> "query", tier,
-                        call))
+                        List.of(new DocumentInput(null, query, null)), InputType.QUERY, false, Priority.INTERACTIVE,
+                        i -> "query", tier, call))
                 .flatMap(vectors -> indexes.current(collection).flatMap(index -> {
                     Uni<List<CollectionIndex.Hit>> scan = Uni.createFrom()
                             .item(() -> index.search(vectors.get(0), k, filter));

@@ -50,6 +50,23 @@ public final class EmbeddingInputs {
         return inputs;
     }
 
+    /** Each text after {@code prompt}; token ids cannot take one (they are embedded as sent). */
+    static List<Input> withPrompt(List<Input> inputs, String prompt) {
+        if (prompt.isEmpty()) {
+            return inputs;
+        }
+        List<Input> prompted = new ArrayList<>(inputs.size());
+        for (Input input : inputs) {
+            if (input.text() == null) {
+                throw InferenceException.invalid("input_type", "invalid_input",
+                        "'input_type' needs text input: token ids are embedded as sent, so include the model's prompt"
+                                + " in them");
+            }
+            prompted.add(new Input(prompt + input.text(), null));
+        }
+        return prompted;
+    }
+
     private static Input text(JsonNode node, String name) {
         if (node.textValue().isEmpty()) {
             throw invalid(name, "'" + name + "' must not be an empty string");

@@ -4,6 +4,7 @@ import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.embedding.Vectors;
 import dev.meridian.inference.embedding.service.EmbeddingService;
 import dev.meridian.inference.embedding.service.EmbeddingService.Embeddings;
+import dev.meridian.inference.model.InputType;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
@@ -69,7 +70,9 @@ public class EmbeddingResource {
                     + " produces " + dimensions + " dimensions and cannot shorten them; omit 'dimensions' or send "
                     + dimensions);
         }
-        List<EmbeddingService.Input> inputs = EmbeddingInputs.parse(request.input(), config.limits().maxItems());
+        List<EmbeddingService.Input> inputs = EmbeddingInputs.withPrompt(
+                EmbeddingInputs.parse(request.input(), config.limits().maxItems()),
+                model.prompt(InputType.parse(request.inputType(), "input_type")));
         boolean truncate = Boolean.TRUE.equals(request.truncate());
         boolean list = request.input().isArray() && !request.input().get(0).isIntegralNumber();
         return embeddings.embed(model, inputs, truncate, i -> list ? "input[" + i + "]" : "input",

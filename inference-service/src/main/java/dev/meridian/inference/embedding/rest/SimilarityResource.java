@@ -16,8 +16,10 @@ import dev.meridian.inference.embedding.rest.SimilarityDtos.SimilarityResponse;
 import dev.meridian.inference.embedding.rest.SimilarityDtos.Usage;
 import dev.meridian.inference.embedding.service.EmbeddingService;
 import dev.meridian.inference.embedding.service.EmbeddingService.Input;
+import dev.meridian.inference.model.InputType;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
+import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.Caller;
 import dev.meridian.inference.service.InferenceException;
 import dev.meridian.inference.usage.BillableCall;
@@ -150,8 +152,11 @@ public class SimilarityResource {
         boolean withDocuments = Boolean.TRUE.equals(request.returnDocuments());
         Caller who = Caller.of(identity);
         String user = who.userId().toString();
-        List<Input> inputs = inputs(request.query(), "query", documents, "documents");
-        return embeddings.embed(models.resolve(request.model(), user), inputs, Boolean.TRUE.equals(request.truncate()),
+        ModelVersion model = models.resolve(request.model(), user);
+        // a retrieval model's query and documents each get the prompt it was trained with
+        List<Input> inputs = inputs(request.query(), "query", model.prompt(InputType.QUERY), documents, "documents",
+                model.prompt(InputType.DOCUMENT));
+        return embeddings.embed(model, inputs, Boolean.TRUE.equals(request.truncate()),
                         i -> i == 0 ? "query" : "documents[" + (i - 1) + "]", Priority.INTERACTIVE, user,
                         who.tier(), BillableCall.of("/v1/rerank", idempotencyKey, requestId, who.apiKeyId()))
                 .map(result -> {
@@ -186,8 +191,13 @@ public class SimilarityResource {
         return texts;
     }
 
-    /** The first text followed by the others, each checked and named in errors. */
     private List<Input> inputs(String first, String firstName, List<String> others, String othersName) {
+        return inputs(first, firstName, "", others, othersName, "");
+    }
+
+    /** The first text followed by the others, each checked, named in errors and put after its prompt. */
+    private List<Input> inputs(String first, String firstName, String firstPrompt, List<String> others,
+                               String othersName, String othersPrompt) {
         if (first == null || first.isEmpty()) {
             throw InferenceException.invalid(firstName, "invalid_input", "'" + firstName + "' must be a non-empty string");
         }
@@ -201,14 +211,14 @@ public class SimilarityResource {
                     "'" + othersName + "' has " + others.size() + " items; at most " + max + " per request");
         }
         List<Input> inputs = new ArrayList<>(others.size() + 1);
-        inputs.add(new Input(first, null));
+        inputs.add(new Input(firstPrompt + first, null));
         for (int i = 0; i < others.size(); i++) {
             String text = others.get(i);
             if (text == null || text.isEmpty()) {
                 throw InferenceException.invalid(othersName + "[" + i + "]", "invalid_input",
                         "'" + othersName + "[" + i + "]' must be a non-empty string");
             }
-            inputs.add(new Input(text, null));
+            inputs.add(new Input(othersPrompt + text, null));
         }
         return inputs;
     }

@@ -12,6 +12,7 @@ import dev.meridian.inference.embedding.service.EmbeddingService;
 import dev.meridian.inference.embedding.service.EmbeddingService.Input;
 import dev.meridian.inference.job.Job;
 import dev.meridian.inference.job.repository.JobRepository;
+import dev.meridian.inference.model.InputType;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
@@ -173,9 +174,11 @@ public class JobRunner {
         }
         int end = Math.min(offset + CHUNK, job.itemCount);
         boolean documents = inputs.documents() != null;
+        // documents for a collection get the model's document prompt, as when written synchronously
+        String prompt = documents ? model.prompt(InputType.DOCUMENT) : "";
         List<Input> batch = (documents
                 ? inputs.documents().subList(offset, end).stream().map(DocumentInput::text)
-                : inputs.inputs().subList(offset, end).stream()).map(text -> new Input(text, null)).toList();
+                : inputs.inputs().subList(offset, end).stream()).map(text -> new Input(prompt + text, null)).toList();
         Executor back = CallerContext.current();
         return embeddings.embed(model, batch, inputs.truncate(),
                         i -> documents ? "documents[" + (offset + i) + "].text" : "inputs[" + (offset + i) + "]",

@@ -15,6 +15,9 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** OpenAI's model listing, plus what a caller needs to use a model: versions, dimensions, token limit. */
 @Path("/v1/models")
@@ -33,11 +36,14 @@ public class ModelResource {
     public record ModelList(String object, List<Model> data) {
     }
 
-    /** rerank: how /v1/rerank scores with this model (bi-encoder: cosine of embeddings; no cross-encoder ships). */
+    /**
+     * pooling: mean or cls; prompts: what {@code input_type} query/document puts before a text (absent: nothing);
+     * rerank: how /v1/rerank scores with this model (bi-encoder: cosine of embeddings; no cross-encoder ships).
+     */
     public record Model(String id, String object, long created, @JsonProperty("owned_by") String ownedBy,
-                        String task, int dimensions, @JsonProperty("max_tokens") int maxTokens,
-                        @JsonProperty("default_version") String defaultVersion, List<Version> versions,
-                        String rerank) {
+                        String task, int dimensions, @JsonProperty("max_tokens") int maxTokens, String pooling,
+                        Map<String, String> prompts, @JsonProperty("default_version") String defaultVersion,
+                        List<Version> versions, String rerank) {
     }
 
     /** traffic_percent: the share of end users a bare id sends here (the default version takes the rest). */
@@ -81,8 +87,12 @@ public class ModelResource {
                 .map(v -> new Version(v.config().version(), v.qualifiedName(), v.config().dimensions(),
                         v.config().maxTokens(), v.batcher().ready(), trafficPercent(v)))
                 .toList();
+        Map<String, String> prompts = new TreeMap<>();
+        version.config().queryPrompt().ifPresent(prompt -> prompts.put("query", prompt));
+        version.config().documentPrompt().ifPresent(prompt -> prompts.put("document", prompt));
         return new Model(version.config().id(), "model", STARTED, "meridian", version.config().task(),
-                version.config().dimensions(), version.config().maxTokens(), preferred.config().version(), versions,
-                SimilarityResource.RERANK_SCORING);
+                version.config().dimensions(), version.config().maxTokens(),
+                version.config().pooling().name().toLowerCase(Locale.ROOT), prompts, preferred.config().version(),
+                versions, SimilarityResource.RERANK_SCORING);
     }
 }
