@@ -7,7 +7,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /** Opaque secrets (refresh tokens, API keys): 256 random bits, stored only as SHA-256 (they are not guessable). */
-final class Opaque {
+public final class Opaque {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -20,7 +20,7 @@ final class Opaque {
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    static byte[] sha256(String value) {
+    public static byte[] sha256(String value) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

@@ -194,6 +194,8 @@ public final class PlatformLauncher {
             // spans show up in the UI about a second after the request
             common.put("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "1s");
         }
+        // tokens name the gateway as their issuer: OIDC clients discover everything from that one URL
+        common.put("MERIDIAN_ISSUER", "http://localhost:" + options.gatewayPorts().get(0));
         Map<String, String> gatewayEnv = new HashMap<>(common);
         String users = "http://127.0.0.1:" + options.userPort();
         gatewayEnv.put("QUARKUS_STORK_USERS_SERVICE_DISCOVERY_ADDRESS_LIST", String.join(",",

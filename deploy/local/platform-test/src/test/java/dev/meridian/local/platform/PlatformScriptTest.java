@@ -1,5 +1,19 @@
 package dev.meridian.local.platform;
 
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.ResourceOwnerPasswordCredentialsGrant;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.Issuer;
+import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import com.nimbusds.openid.connect.sdk.UserInfoRequest;
+import com.nimbusds.openid.connect.sdk.UserInfoResponse;
+import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import dev.meridian.local.infra.Ports;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,6 +113,24 @@ class PlatformScriptTest {
                         URI.create("http://127.0.0.1:" + ports[4] + "/v1/users/me"))
                 .header("Authorization", "Bearer " + apiKey).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, withKey.statusCode(), withKey.body());
+        // an OpenID Connect client configures itself from the issuer URL alone (the gateway's, the tokens' iss):
+        // discovery, the token endpoint, the signing keys and UserInfo, all found through the document
+        Issuer issuer = new Issuer("http://localhost:" + ports[4]);
+        OIDCProviderMetadata provider = OIDCProviderMetadata.resolve(issuer);
+        TokenResponse granted = TokenResponse.parse(new TokenRequest(provider.getTokenEndpointURI(),
+                new ClientID("platform-test"), new ResourceOwnerPasswordCredentialsGrant("platform-test@example.com",
+                        new Secret("a long enough password"))).toHTTPRequest().send());
+        assertTrue(granted.indicatesSuccess(), () -> granted.toErrorResponse().getErrorObject().toString());
+        BearerAccessToken oidcToken = (BearerAccessToken) granted.toSuccessResponse().getTokens().getAccessToken();
+        SignedJWT jwt = SignedJWT.parse(oidcToken.getValue());
+        RSAKey signingKey = (RSAKey) JWKSet.load(provider.getJWKSetURI().toURL())
+                .getKeyByKeyId(jwt.getHeader().getKeyID());
+        assertTrue(jwt.verify(new RSASSAVerifier(signingKey)), "the token does not verify with the discovered keys");
+        assertEquals(issuer.getValue(), jwt.getJWTClaimsSet().getIssuer());
+        UserInfoResponse userInfo = UserInfoResponse.parse(new UserInfoRequest(provider.getUserInfoEndpointURI(),
+                oidcToken).toHTTPRequest().send());
+        assertTrue(userInfo.indicatesSuccess(), () -> userInfo.toErrorResponse().getErrorObject().toString());
+        assertEquals("platform-test@example.com", userInfo.toSuccessResponse().getUserInfo().getEmailAddress());
         // what an OpenAI SDK does with baseURL = gateway /v1 and the Meridian key: embeddings from inference-service
         HttpResponse<String> embedded = platform.send(apiKey, "POST", "/v1/embeddings",
                 "{\"model\":\"all-minilm-l6-v2\",\"input\":\"hello platform\",\"encoding_format\":\"base64\"}");
