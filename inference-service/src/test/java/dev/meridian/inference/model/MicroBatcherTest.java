@@ -204,9 +204,10 @@ class MicroBatcherTest {
                 "A's share holds two of its requests");
         int worst = 0;
         for (int i = 0; i < 20; i++) {
-            int before = batchesRun.get();
-            batcher.submit(List.of(ids(i + 1, 3)), Priority.INTERACTIVE, "B").get(0).get(10, TimeUnit.SECONDS);
-            worst = Math.max(worst, batchesRun.get() - before);
+            CompletableFuture<float[]> mine = batcher.submit(List.of(ids(i + 1, 3)), Priority.INTERACTIVE, "B").get(0);
+            int queued = batchesRun.get(); // from once it is queued, as in the padding-cut test below
+            mine.get(10, TimeUnit.SECONDS);
+            worst = Math.max(worst, batchesRun.get() - queued);
         }
         assertTrue(worst <= 3, "one of B's inputs waited for " + worst + " batches");
         assertTrue(backlog.stream().anyMatch(f -> !f.isDone()), "A's backlog outlasted B's inputs: the test measured nothing");
@@ -232,9 +233,12 @@ class MicroBatcherTest {
         }
         int worst = 0;
         for (int i = 0; i < 10; i++) {
-            int before = batchesRun.get();
-            batcher.submit(List.of(ids(i + 1, 40)), Priority.INTERACTIVE, "B").get(0).get(10, TimeUnit.SECONDS);
-            worst = Math.max(worst, batchesRun.get() - before);
+            CompletableFuture<float[]> mine = batcher.submit(List.of(ids(i + 1, 40)), Priority.INTERACTIVE, "B").get(0);
+            // counted from once it is queued: a count taken before submit also counts batches run while this thread
+            // was descheduled on a busy machine (4 seen), which B never waited for
+            int queued = batchesRun.get();
+            mine.get(10, TimeUnit.SECONDS);
+            worst = Math.max(worst, batchesRun.get() - queued);
         }
         assertTrue(worst <= 3, "one of B's long inputs waited for " + worst + " batches");
         assertTrue(backlog.stream().anyMatch(f -> !f.isDone()), "A's backlog outlasted B's inputs: the test measured nothing");

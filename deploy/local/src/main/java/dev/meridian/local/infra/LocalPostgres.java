@@ -74,6 +74,10 @@ public final class LocalPostgres implements LocalServer {
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("fsync", throwaway ? "off" : "on")
+                    // zonky's default is off: a crash would lose commits already acknowledged (a sign-up answered
+                    // 201, its outbox row with it); on, a commit returns once its WAL is written (and, with fsync,
+                    // flushed), so a killed server loses nothing it acknowledged (LocalServersTest)
+                    .setServerConfig("synchronous_commit", "on")
                     .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(Redirect.appendTo(logFile.toFile()))
                     .setPGStartupWait(Duration.ofSeconds(60))
