@@ -215,7 +215,11 @@ class DeploymentManifestsTest {
                     env.put(exported.group(1), "(from the entrypoint)");
                 }
                 assertServiceEnv(name, env, "compose");
-                for (String value : env.values()) {
+                for (Map.Entry<String, String> variable : env.entrySet()) {
+                    if (variable.getKey().equals("MERIDIAN_ISSUER")) {
+                        continue; // the tokens' issuer: the address clients reach the gateway at, never called
+                    }
+                    String value = variable.getValue();
                     Matcher address = ADDRESS.matcher(value);
                     while (address.find()) {
                         String host = address.group(1);
