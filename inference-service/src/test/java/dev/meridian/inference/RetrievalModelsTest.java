@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.jboss.logging.Logger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 class RetrievalModelsTest {
 
+    private static final Logger LOG = Logger.getLogger(RetrievalModelsTest.class);
     static final String BGE = "bge-small-en-v1.5";
     static final String E5 = "e5-small-v2";
     /** int8 against the fp32 original, as the issue asks. */
@@ -119,7 +121,7 @@ class RetrievalModelsTest {
             }
             worst.add(references.get(0).model() + " lowest cosine " + lowest);
         }
-        System.out.println("[retrieval-models] " + worst);
+        LOG.infof("int8 against the fp32 originals: %s", worst);
     }
 
     private static Reference plain(Reference of) {

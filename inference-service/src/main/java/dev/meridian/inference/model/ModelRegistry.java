@@ -32,6 +32,8 @@ public class ModelRegistry {
     private final Map<String, ModelVersion> byQualifiedName = new LinkedHashMap<>();
     private final Map<String, ModelVersion> defaults = new LinkedHashMap<>();
     private final ModelVersion defaultModel;
+    /** Each model's default version: the default model first, then by id (configuration maps have no order). */
+    private final List<ModelVersion> listed;
 
     public ModelRegistry(InferenceConfig config, MeterRegistry meters, Tracer tracer) {
         InferenceConfig.Batching batching = config.batching();
@@ -84,6 +86,9 @@ public class ModelRegistry {
             throw new IllegalStateException("meridian.inference.default-model is " + config.defaultModel()
                     + ", which is not an enabled model (enabled: " + defaults.keySet() + ")");
         }
+        List<ModelVersion> ordered = new ArrayList<>(defaults.values());
+        ordered.sort(Comparator.comparing((ModelVersion v) -> v != defaultModel).thenComparing(v -> v.config().id()));
+        listed = List.copyOf(ordered);
     }
 
     /**
@@ -146,10 +151,8 @@ public class ModelRegistry {
         return versions;
     }
 
-    /** Each model's default version: the default model first, then by id (configuration maps have no order). */
+    /** Each model's default version: the default model first, then by id. */
     public List<ModelVersion> defaults() {
-        List<ModelVersion> listed = new ArrayList<>(defaults.values());
-        listed.sort(Comparator.comparing((ModelVersion v) -> v != defaultModel).thenComparing(v -> v.config().id()));
         return listed;
     }
 
