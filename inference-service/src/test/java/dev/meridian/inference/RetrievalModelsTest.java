@@ -44,6 +44,8 @@ class RetrievalModelsTest {
     static final String E5 = "e5-small-v2";
     /** int8 against the fp32 original, as the issue asks. */
     static final double MIN_COSINE = 0.99;
+    /** The same, computed in a batch of other requests' inputs: one run saw a repeated text fall below 0.99. */
+    static final double UNDER_LOAD_COSINE = 0.95;
 
     /** One reference vector: the text, the input_type it was embedded with (null: none), the vector. */
     record Reference(String model, String input, String inputType, float[] vector) {
@@ -172,8 +174,11 @@ class RetrievalModelsTest {
                 vector[d] = body.get("data").get(0).get("embedding").get(d).floatValue();
             }
             if (!reference.model().startsWith(InferenceApi.MODEL) && !reference.input().contains(run)) {
-                assertTrue(cosine(vector, reference.vector()) >= MIN_COSINE,
-                        reference.model() + " '" + reference.input() + "' got another model's vector");
+                // its own model's vector, computed in whatever batch the load made (int8 moves with its batch mates,
+                // so 0.99 holds alone, see above, not in every batch); another model's would be unrelated
+                double similarity = cosine(vector, reference.vector());
+                assertTrue(similarity >= UNDER_LOAD_COSINE, reference.model() + " '" + reference.input()
+                        + "' got another model's vector: cosine " + similarity + " to its reference");
             }
             // The same model, text and type gets nearly the same vector, whoever it shared a batch with: int8 models
             // quantize activations over the whole batch, so two computations in different batches differ a little
