@@ -181,12 +181,13 @@ class RetrievalModelsTest {
                         + "' got another model's vector: cosine " + similarity + " to its reference");
             }
             // The same model, text and type gets nearly the same vector, whoever it shared a batch with: int8 models
-            // quantize activations over the whole batch, so two computations in different batches differ a little
-            // (0.991 seen), another model's vector would be unrelated (cosine near 0).
+            // quantize activations over the whole batch (padding included), so two computations in different batches
+            // differ a little (0.9797 seen for "hello world" next to long texts), another model's vector would be
+            // unrelated (cosine near 0).
             String key = model + "|" + reference.inputType() + "|" + reference.input();
             float[] earlier = firstSeen.putIfAbsent(key, vector);
             if (earlier != null) {
-                assertTrue(cosine(earlier, vector) > 0.98, key + " answered differently under load: "
+                assertTrue(cosine(earlier, vector) >= UNDER_LOAD_COSINE, key + " answered differently under load: "
                         + cosine(earlier, vector));
             }
         }
