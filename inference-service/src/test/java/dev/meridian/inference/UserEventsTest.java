@@ -98,7 +98,7 @@ class UserEventsTest {
     }
 
     @Test
-    void erasureDeletesTheUsersJobsAndCollectionsAndAReplayedRegistrationDoesNotBringThemBack() throws Exception {
+    void erasureDeletesTheUsersJobsBatchesFilesAndCollectionsAndAReplayedRegistrationDoesNotBringThemBack() throws Exception {
         UUID user = UUID.randomUUID();
         UUID admin = UUID.randomUUID();
         publishAndAwait(new UserRegistered(user, "Gone", List.of("user"), "free", Instant.now()));
@@ -108,6 +108,10 @@ class UserEventsTest {
         as(user).body(Map.of("documents", List.of(Map.of("id", "d1", "text", "Dear diary, today I was sad."))))
                 .post("/v1/collections/diary/documents").then().statusCode(200);
         CollectionsTest.search(user, "diary", Map.of("query", "feelings")).then().body("data", hasSize(1));
+        String fileId = BatchApiTest.uploaded(user, BatchApiTest.line("a", Map.of("input", "a private batch line")));
+        String batchId = BatchApiTest.createBatch(user, fileId).then().statusCode(200).extract().path("id");
+        String outputId = BatchApiTest.awaitBatch(user, batchId, "completed").path("output_file_id");
+        as(admin, "user", "admin").get("/v1/files/" + fileId).then().statusCode(200); // an admin sees it until then
         String text = "something only this user ever wrote " + UUID.randomUUID();
         embedAs(user, text);
         double hits = fp32Cache("hit");
@@ -123,6 +127,9 @@ class UserEventsTest {
         as(admin, "user", "admin").get("/v1/collections/diary?owner=" + user).then().statusCode(404);
         assertEquals(0, CollectionsTest.documentsInDatabase(user));
         as(admin, "user", "admin").get("/v1/jobs/" + id).then().statusCode(404);
+        for (String path : List.of("/v1/files/" + fileId, "/v1/files/" + outputId, "/v1/batches/" + batchId)) {
+            as(admin, "user", "admin").get(path).then().statusCode(404);
+        }
         // the erased account's still unexpired token is refused on every call
         as(user).get("/v1/jobs").then().statusCode(403).body("error.code", equalTo("account_erased"));
         as(user).body(jobOf(1)).post("/v1/jobs").then().statusCode(403).body("error.code", equalTo("account_erased"));

@@ -53,6 +53,14 @@ public interface InferenceConfig {
         /** Documents in one collection. */
         @WithDefault("10000")
         int maxCollectionDocuments();
+
+        /** Size of one uploaded batch input file. */
+        @WithDefault("1048576")
+        long maxFileBytes();
+
+        /** Uploaded files kept at once (a batch's output and error files do not count). */
+        @WithDefault("100")
+        int maxFiles();
     }
 
     interface ModelConfig {

@@ -2,6 +2,8 @@ package dev.meridian.inference.embedding.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.inference.embedding.service.EmbeddingService.Input;
+import dev.meridian.inference.model.InputType;
+import dev.meridian.inference.model.ModelVersion;
 import dev.meridian.inference.service.InferenceException;
 
 import java.util.ArrayList;
@@ -11,6 +13,21 @@ import java.util.List;
 public final class EmbeddingInputs {
 
     private EmbeddingInputs() {
+    }
+
+    /**
+     * What a request asks {@code model} to embed, each text after the prompt its {@code input_type} names; everything
+     * the endpoint refuses (dimensions, input_type, input) refused here, so /v1/embeddings and batch lines agree.
+     */
+    public static List<Input> of(EmbeddingRequest request, ModelVersion model, int maxItems) {
+        int dimensions = model.config().dimensions();
+        if (request.dimensions() != null && request.dimensions() != dimensions) {
+            throw InferenceException.invalid("dimensions", "unsupported_dimensions", model.qualifiedName()
+                    + " produces " + dimensions + " dimensions and cannot shorten them; omit 'dimensions' or send "
+                    + dimensions);
+        }
+        return withPrompt(parse(request.input(), maxItems),
+                model.prompt(InputType.parse(request.inputType(), "input_type")));
     }
 
     static List<Input> parse(JsonNode input, int maxItems) {

@@ -4,7 +4,6 @@ import dev.meridian.inference.config.InferenceConfig;
 import dev.meridian.inference.embedding.Vectors;
 import dev.meridian.inference.embedding.service.EmbeddingService;
 import dev.meridian.inference.embedding.service.EmbeddingService.Embeddings;
-import dev.meridian.inference.model.InputType;
 import dev.meridian.inference.model.MicroBatcher.Priority;
 import dev.meridian.inference.model.ModelRegistry;
 import dev.meridian.inference.model.ModelVersion;
@@ -64,15 +63,7 @@ public class EmbeddingResource {
         String caller = who.userId().toString();
         boolean base64 = encodingFormat(request.encodingFormat());
         ModelVersion model = models.resolve(request.model(), request.user() != null ? request.user() : caller);
-        int dimensions = model.config().dimensions();
-        if (request.dimensions() != null && request.dimensions() != dimensions) {
-            throw InferenceException.invalid("dimensions", "unsupported_dimensions", model.qualifiedName()
-                    + " produces " + dimensions + " dimensions and cannot shorten them; omit 'dimensions' or send "
-                    + dimensions);
-        }
-        List<EmbeddingService.Input> inputs = EmbeddingInputs.withPrompt(
-                EmbeddingInputs.parse(request.input(), config.limits().maxItems()),
-                model.prompt(InputType.parse(request.inputType(), "input_type")));
+        List<EmbeddingService.Input> inputs = EmbeddingInputs.of(request, model, config.limits().maxItems());
         boolean truncate = Boolean.TRUE.equals(request.truncate());
         boolean list = request.input().isArray() && !request.input().get(0).isIntegralNumber();
         return embeddings.embed(model, inputs, truncate, i -> list ? "input[" + i + "]" : "input",

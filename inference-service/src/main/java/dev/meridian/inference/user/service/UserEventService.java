@@ -7,6 +7,8 @@ import dev.meridian.events.user.UserRegistered;
 import dev.meridian.events.user.UserUpdated;
 import dev.meridian.inference.collection.service.CollectionService;
 import dev.meridian.inference.embedding.service.EmbeddingCache;
+import dev.meridian.inference.batch.repository.BatchFileRepository;
+import dev.meridian.inference.batch.repository.BatchRepository;
 import dev.meridian.inference.job.repository.JobRepository;
 import dev.meridian.inference.user.ProcessedEvent;
 import dev.meridian.inference.user.UserProfile;
@@ -38,10 +40,15 @@ public class UserEventService {
     private final CollectionService collections;
     private final EmbeddingCache cache;
     private final UsageRepository usage;
+    private final BatchRepository batches;
+    private final BatchFileRepository files;
 
     public UserEventService(UserProfileRepository profiles, ProcessedEventRepository processed, JobRepository jobs,
-                            CollectionService collections, EmbeddingCache cache, UsageRepository usage) {
+                            CollectionService collections, EmbeddingCache cache, UsageRepository usage,
+                            BatchRepository batches, BatchFileRepository files) {
         this.cache = cache;
+        this.batches = batches;
+        this.files = files;
         this.usage = usage;
         this.profiles = profiles;
         this.processed = processed;
@@ -108,14 +115,15 @@ public class UserEventService {
     }
 
     /**
-     * Everything of the user's goes: jobs with their inputs and results, collections with their documents; their usage
-     * stays as anonymous totals. The tombstone keeps them gone.
+     * Everything of the user's goes: jobs with their inputs and results, batches and files, collections with their
+     * documents; their usage stays as anonymous totals. The tombstone keeps them gone.
      */
     private Uni<Void> erase(UUID userId) {
         return jobs.deleteAllOf(userId).flatMap(deletedJobs -> collections.eraseAllOf(userId).flatMap(deleted ->
-                usage.anonymise(userId).flatMap(anonymous -> {
-                    LOG.infof("user %s erased: %d jobs and %d collections deleted, %d usage records anonymised",
-                            userId, deletedJobs, deleted, anonymous);
+                batches.deleteAllOf(userId).call(() -> files.deleteAllOf(userId)).flatMap(ignored ->
+                usage.anonymise(userId)).flatMap(anonymous -> {
+                    LOG.infof("user %s erased: %d jobs (batches and files with them) and %d collections deleted,"
+                            + " %d usage records anonymised", userId, deletedJobs, deleted, anonymous);
                     return profiles.findById(userId);
                 }))).flatMap(profile -> {
             if (profile == null) {
