@@ -18,6 +18,8 @@ import java.util.List;
 public final class LocalPostgres implements LocalServer {
 
     public static final String USER = "postgres";
+    /** The major version of the zonky binaries (a data directory only runs on its own major). */
+    public static final String MAJOR_VERSION = "15";
 
     private final int port;
     private final Path dataDir;
@@ -62,6 +64,23 @@ public final class LocalPostgres implements LocalServer {
 
     @Override
     public void start() throws IOException {
+        start(throwaway);
+    }
+
+    /**
+     * After the server was killed (SIGKILL, a crash): starts it again on the same data, which it recovers from its
+     * write-ahead log, even when it is a throwaway test server.
+     */
+    public void restartAfterCrash() throws IOException {
+        try {
+            close(); // releases this JVM's handle; stopping the dead server may fail
+        } catch (RuntimeException alreadyDead) {
+            // nothing was running to stop
+        }
+        start(false);
+    }
+
+    private void start(boolean clean) throws IOException {
         Ports.requireFree(port, "PostgreSQL");
         boolean existing = Files.exists(dataDir.resolve("PG_VERSION"));
         Files.createDirectories(dataDir);
@@ -70,7 +89,7 @@ public final class LocalPostgres implements LocalServer {
             postgres = EmbeddedPostgres.builder()
                     .setPort(port)
                     .setDataDirectory(dataDir)
-                    .setCleanDataDirectory(throwaway)
+                    .setCleanDataDirectory(clean)
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("fsync", throwaway ? "off" : "on")

@@ -76,11 +76,37 @@ public final class PlatformLauncher {
             switch (command) {
                 case "up" -> new PlatformLauncher(LauncherOptions.parse(home, platformDir, rest, System.getenv())).up();
                 case "status" -> System.exit(new RunState(platformDir.resolve("run")).printStatus(System.out) ? 0 : 3);
+                case "backup", "restore" -> backupOrRestore(command, home, platformDir, rest);
                 default -> throw new IllegalArgumentException("unknown command '" + command + "'");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("platform: " + e.getMessage());
             System.exit(2);
+        }
+    }
+
+    /** The platform is stopped (the script checks): backup [DIR] (default .platform/backups/<time>) or restore DIR. */
+    private static void backupOrRestore(String command, Path home, Path platformDir, List<String> rest) {
+        List<String> dirs = rest.stream().filter(a -> !a.startsWith("--")).toList();
+        LauncherOptions options = LauncherOptions.parse(home, platformDir,
+                rest.stream().filter(a -> a.startsWith("--")).toList(), System.getenv());
+        PlatformBackup backups = new PlatformBackup(home, platformDir, options.pgPort(), System.out);
+        try {
+            if (command.equals("backup")) {
+                backups.backup(dirs.isEmpty() ? platformDir.resolve("backups").resolve(
+                        java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).withNano(0).toString().replace(':', '-'))
+                        : Path.of(dirs.get(0)).toAbsolutePath());
+            } else if (dirs.isEmpty()) {
+                throw new IllegalArgumentException("restore needs the backup's directory: ./platform restore DIR");
+            } else {
+                backups.restore(Path.of(dirs.get(0)).toAbsolutePath());
+            }
+        } catch (IOException e) {
+            System.err.println("platform: " + command + " failed: " + rootMessage(e));
+            System.exit(1);
+        } catch (IllegalArgumentException e) {
+            System.err.println("platform: " + command + " refused: " + e.getMessage());
+            System.exit(1);
         }
     }
 

@@ -291,11 +291,53 @@ class DeploymentManifestsTest {
                     assertEquals(3, config.path("default.replication.factor").asInt(), config.toString());
                     assertEquals(2, config.path("min.insync.replicas").asInt(), config.toString());
                     assertEquals(3, config.path("offsets.topic.replication.factor").asInt(), config.toString());
+                    checkBackups(docs, REPO.resolve("deploy/k8s/overlays/prod"));
                 }
+                // the state Redis keeps an append-only file on a claimed volume: revocations survive a restart
+                JsonNode redis = byName(docs, "Deployment").get("redis").path("spec").path("template").path("spec");
+                String args = redis.path("containers").get(0).path("args").toString();
+                assertTrue(args.contains("\"--appendonly\",\"yes\""), args);
+                String claim = redis.path("volumes").get(0).path("persistentVolumeClaim").path("claimName").asText();
+                assertTrue(byName(docs, "PersistentVolumeClaim").containsKey(claim), "no claim " + claim);
             } catch (AssertionError e) {
                 throw new AssertionError("overlay " + overlay + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * PostgreSQL is archived and backed up to object storage, nightly, with credentials from a Secret, and the
+     * documented point-in-time recovery reads the same store. Without kubectl the overlay's patch is read as written.
+     */
+    private static void checkBackups(List<JsonNode> docs, Path overlay) throws Exception {
+        JsonNode cluster = byName(docs, "Cluster").get("meridian-pg");
+        JsonNode backup = cluster.path("spec").path("backup");
+        if (backup.isMissingNode()) {
+            for (JsonNode patch : YAML.readTree(overlay.resolve("kustomization.yaml").toFile()).path("patches")) {
+                if (patch.path("target").path("kind").asText().equals("Cluster")) {
+                    for (JsonNode op : YAML.readTree(patch.path("patch").asText())) {
+                        if (op.path("path").asText().equals("/spec/backup")) {
+                            backup = op.path("value");
+                        }
+                    }
+                }
+            }
+        }
+        JsonNode store = backup.path("barmanObjectStore");
+        assertTrue(store.path("destinationPath").asText().startsWith("s3://"), "no object store: " + backup);
+        assertEquals("meridian-backup-s3", store.path("s3Credentials").path("accessKeyId").path("name").asText());
+        assertFalse(byName(docs, "Secret").containsKey("meridian-backup-s3"), "the bucket's credentials are committed");
+        assertEquals("gzip", store.path("wal").path("compression").asText(), "WAL is not archived compressed");
+        JsonNode scheduled = byName(docs, "ScheduledBackup").get("meridian-pg-nightly");
+        assertEquals("meridian-pg", scheduled.path("spec").path("cluster").path("name").asText());
+        assertEquals(6, scheduled.path("spec").path("schedule").asText().split(" ").length, "CNPG cron has seconds");
+        JsonNode recovery = YAML.readTree(REPO.resolve("deploy/k8s/recovery/meridian-pg-recovery.yaml").toFile());
+        JsonNode from = recovery.path("spec").path("externalClusters").get(0);
+        assertEquals(from.path("name").asText(), recovery.path("spec").path("bootstrap").path("recovery")
+                .path("source").asText());
+        assertEquals(store.path("destinationPath").asText(), from.path("barmanObjectStore").path("destinationPath")
+                .asText(), "recovery reads another store than backups write");
+        assertTrue(recovery.path("spec").path("bootstrap").path("recovery").path("recoveryTarget").has("targetTime"));
     }
 
     private void checkKubernetes(List<JsonNode> docs) throws Exception {

@@ -14,6 +14,18 @@ import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
 import com.nimbusds.openid.connect.sdk.UserInfoRequest;
 import com.nimbusds.openid.connect.sdk.UserInfoResponse;
 import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
+import com.openai.client.OpenAIClient;
+import dev.meridian.local.infra.LocalKafka;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.batches.Batch;
+import com.openai.models.batches.BatchCreateParams;
+import com.openai.models.files.FileCreateParams;
+import com.openai.models.files.FileObject;
+import com.openai.models.files.FilePurpose;
 import dev.meridian.local.infra.Ports;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -163,6 +175,31 @@ class PlatformScriptTest {
             state = HttpClient.newHttpClient().send(jobStatus, HttpResponse.BodyHandlers.ofString()).body();
         }
         assertTrue(state.contains("\"status\":\"completed\""), state);
+        // the OpenAI SDK's Batch API through the gateway: a multipart upload, a batch, its output file
+        OpenAIClient openAi = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + ports[4] + "/v1")
+                .apiKey(apiKey).maxRetries(0).responseValidation(true).build();
+        try {
+            FileObject requests = openAi.files().create(FileCreateParams.builder().purpose(FilePurpose.BATCH)
+                    .file(("{\"custom_id\":\"first\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
+                            + "\"body\":{\"model\":\"all-minilm-l6-v2\",\"input\":\"hello platform\"}}\n")
+                            .getBytes(StandardCharsets.UTF_8)).build());
+            Batch batch = openAi.batches().create(BatchCreateParams.builder().inputFileId(requests.id())
+                    .endpoint(BatchCreateParams.Endpoint.V1_EMBEDDINGS)
+                    .completionWindow(BatchCreateParams.CompletionWindow._24H).build());
+            long batchDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (batch.status() != Batch.Status.COMPLETED && System.nanoTime() < batchDeadline) {
+                TimeUnit.MILLISECONDS.sleep(100); // poll interval
+                batch = openAi.batches().retrieve(batch.id());
+            }
+            assertEquals(Batch.Status.COMPLETED, batch.status(), batch.toString());
+            try (com.openai.core.http.HttpResponse output = openAi.files().content(batch.outputFileId().orElseThrow())) {
+                String line = new String(output.body().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(line.startsWith("{") && line.contains("\"custom_id\":\"first\"")
+                        && line.contains("\"status_code\":200"), line);
+            }
+        } finally {
+            openAi.close();
+        }
         // each of those requests is one trace, from the gateway through the services and across Kafka
         // spans arrive in export batches: wait for the deepest one asserted, not just the consumer's
         List<Span> signUp = trace("signup", spans -> spans.stream().anyMatch(
@@ -332,6 +369,143 @@ class PlatformScriptTest {
             }
         }
         assertEquals("0 jobs, 0 collections, 0 orphaned documents", left);
+    }
+
+    /**
+     * The restore drill: state made through the gateway, the platform stopped and backed up, its data deleted, the
+     * backup restored into the empty platform, started again: every account, job result, collection and revocation is
+     * back, and no event is published twice (the outbox and the consumers resume where the backup left them).
+     */
+    @Test
+    void aBackupRestoredIntoAnEmptyPlatformBringsEverythingBackAndRepublishesNothing() throws Exception {
+        LocalPlatform.Result up = platform.run("up", "--detach", "--no-build");
+        assertEquals(0, up.exitCode(), up.output());
+        String credentials = "\"email\":\"restore@example.com\",\"password\":\"a long enough password\"";
+        assertEquals(201, post(ports[4], "/v1/users", "{" + credentials + ",\"displayName\":\"Restore\"}").statusCode());
+        HttpResponse<String> login = post(ports[4], "/v1/auth/token", "{" + credentials + "}");
+        assertEquals(200, login.statusCode(), login.body());
+        String token = login.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+        String refresh = login.body().replaceAll(".*\"refresh_token\":\"([^\"]+)\".*", "$1");
+        HttpResponse<String> revokedKey = platform.send(token, "POST", "/v1/users/me/api-keys", "{\"name\":\"old\"}");
+        assertEquals(201, revokedKey.statusCode(), revokedKey.body());
+        String oldKey = revokedKey.body().replaceAll(".*\"key\":\"([^\"]+)\".*", "$1");
+        assertEquals(204, platform.send(token, "DELETE", "/v1/users/me/api-keys/"
+                + revokedKey.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1"), "").statusCode());
+        String key = platform.send(token, "POST", "/v1/users/me/api-keys", "{\"name\":\"kept\"}").body()
+                .replaceAll(".*\"key\":\"([^\"]+)\".*", "$1");
+        assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + ports[4] + "/v1/auth/revoke")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + refresh)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        String jobId = submit(key, "[\"kept through a restore\", \"and its twin\"]");
+        awaitJob(jobId, row -> row.status.equals("COMPLETED"));
+        String result = platform.send(key, "GET", "/v1/jobs/" + jobId + "/result", "").body();
+        assertEquals(201, platform.send(key, "POST", "/v1/collections", "{\"name\":\"notes\"}").statusCode());
+        assertEquals(200, platform.send(key, "POST", "/v1/collections/notes/documents",
+                "{\"documents\":[{\"id\":\"n1\",\"text\":\"the cellar key is under the pot\"},"
+                        + "{\"id\":\"n2\",\"text\":\"buy more coffee\"}]}").statusCode());
+        String search = platform.send(key, "POST", "/v1/collections/notes/search", "{\"query\":\"where is the key\"}")
+                .body();
+        awaitOutboxesRelayed();
+        assertEquals(0, platform.run("down").exitCode());
+        Map<String, Long> published = endOffsets();
+
+        Path backup = platformDir.resolve("backup-drill");
+        LocalPlatform.Result backedUp = platform.run("backup", backup.toString());
+        assertEquals(0, backedUp.exitCode(), backedUp.output());
+        assertTrue(backedUp.output().contains("backup: data/postgresql"), backedUp.output());
+        assertTrue(Files.exists(backup.resolve("data/redis")), "the state Redis is kept");
+        assertFalse(Files.exists(backup.resolve("data/redis-cache")), "the cache Redis is not state");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(backup)), "a backup holds secrets: owner only");
+        assertEquals(0, platform.run("reset").exitCode());
+
+        // a damaged backup, or one of a newer schema than this build knows, is refused and nothing is restored
+        Path manifest = backup.resolve("manifest.properties");
+        String original = Files.readString(manifest);
+        try (var migrations = Files.list(LocalPlatform.REPO.resolve("inference-service/src/main/resources/db/migration"))) {
+            assertTrue(original.contains("schema.meridian_inference=" + migrations.count()), original);
+        }
+        Files.writeString(manifest, original.replaceAll("schema.meridian_users=\\d+", "schema.meridian_users=999"));
+        LocalPlatform.Result newer = platform.run("restore", backup.toString());
+        assertEquals(1, newer.exitCode(), newer.output());
+        assertTrue(newer.output().contains("newer than this build's user-service knows"), newer.output());
+        Files.writeString(manifest, original);
+        Path secret = backup.resolve("secrets/users-master-key");
+        byte[] key0 = Files.readAllBytes(secret);
+        Files.write(secret, new byte[key0.length]);
+        LocalPlatform.Result damaged = platform.run("restore", backup.toString());
+        assertEquals(1, damaged.exitCode(), damaged.output());
+        assertTrue(damaged.output().contains("secrets/users-master-key does not match its checksum"), damaged.output());
+        assertFalse(Files.exists(platformDir.resolve("data/postgresql")), "a refused restore restored something");
+        Files.write(secret, key0);
+
+        LocalPlatform.Result restored = platform.run("restore", backup.toString());
+        assertEquals(0, restored.exitCode(), restored.output());
+        assertEquals(published, endOffsets(), "the restored Kafka holds exactly the records backed up");
+        LocalPlatform.Result again = platform.run("up", "--detach", "--no-build");
+        assertEquals(0, again.exitCode(), again.output());
+
+        assertEquals(200, post(ports[4], "/v1/auth/token", "{" + credentials + "}").statusCode());
+        assertEquals(401, platform.send(oldKey, "GET", "/v1/users/me", "").statusCode(), "a revoked key came back");
+        assertEquals(400, post(ports[4], "/v1/auth/refresh", "{\"refresh_token\":\"" + refresh + "\"}").statusCode(),
+                "a revoked refresh token came back");
+        assertEquals(result, platform.send(key, "GET", "/v1/jobs/" + jobId + "/result", "").body());
+        assertEquals(search, platform.send(key, "POST", "/v1/collections/notes/search",
+                "{\"query\":\"where is the key\"}").body());
+        // one new job runs to completion: its events are the only records added (none republished from before)
+        awaitJob(submit(key, "[\"after the restore\"]"), row -> row.status.equals("COMPLETED"));
+        JobRow old = awaitJob(jobId, row -> true);
+        assertEquals(1, old.attempts, "the restored job was run again");
+        awaitOutboxesRelayed();
+        assertEquals(0, platform.run("down").exitCode());
+        Map<String, Long> after = endOffsets();
+        assertEquals(published.get("users.v1"), after.get("users.v1"), "user events republished");
+        assertEquals(published.get("inference.jobs.v1") + 1, after.get("inference.jobs.v1"));
+        assertEquals(published.get("inference.results.v1") + 1, after.get("inference.results.v1"));
+    }
+
+    /** Until both services' outboxes have published every event they hold (so counting records counts them all). */
+    private void awaitOutboxesRelayed() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        for (String database : List.of("meridian_users", "meridian_inference")) {
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + ports[0] + "/" + database,
+                    "postgres", "postgres");
+                 Statement s = c.createStatement()) {
+                long pending;
+                do {
+                    TimeUnit.MILLISECONDS.sleep(100); // poll interval
+                    try (ResultSet rs = s.executeQuery("SELECT count(*) FROM outbox WHERE published_at IS NULL")) {
+                        rs.next();
+                        pending = rs.getLong(1);
+                    }
+                } while (pending > 0 && System.nanoTime() < deadline);
+                assertEquals(0, pending, database + " still has events to publish");
+            }
+        }
+    }
+
+    /** Records in each topic, read from the stopped platform's Kafka started alone. */
+    private Map<String, Long> endOffsets() throws Exception {
+        LocalKafka kafka = new LocalKafka(ports[2], ports[3], platformDir.resolve("data/kafka"),
+                platformDir.resolve("logs/kafka-offsets.log"));
+        kafka.start();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.address()))) {
+            Map<String, Long> records = new java.util.TreeMap<>();
+            for (String topic : List.of("users.v1", "inference.jobs.v1", "inference.results.v1")) {
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+                long total = 0;
+                for (var offset : admin.listOffsets(latest).all().get().values()) {
+                    total += offset.offset();
+                }
+                records.put(topic, total);
+            }
+            return records;
+        } finally {
+            kafka.close();
+        }
     }
 
     /** One span as Zipkin's API gives it. */
