@@ -72,10 +72,15 @@ public final class LocalPostgres implements LocalServer {
      * write-ahead log, even when it is a throwaway test server.
      */
     public void restartAfterCrash() throws IOException {
+        // closing the handle releases this JVM's lock on the data directory, and would delete a throwaway server's
+        // data with it: zonky's switch keeps it (read at close)
+        System.setProperty("ot.epg.no-cleanup", "true");
         try {
-            close(); // releases this JVM's handle; stopping the dead server may fail
+            close();
         } catch (RuntimeException alreadyDead) {
-            // nothing was running to stop
+            // stopping the dead server failed: nothing was running
+        } finally {
+            System.clearProperty("ot.epg.no-cleanup");
         }
         start(false);
     }
