@@ -136,7 +136,8 @@ public class BatchService {
                 throw new InferenceException(409, "invalid_request_error", "batch_settled", null, "batch " + id
                         + " has already ended", null);
             }
-            return jobService.cancel(caller, state.job().id).onFailure(InferenceException.class)
+            return jobService.cancel(caller, state.job().id)
+                    .onFailure(e -> e instanceof InferenceException refused && refused.status() == 409)
                     .recoverWithNull() // the job ended meanwhile: the batch says how
                     .flatMap(ignored -> get(caller, id));
         });
