@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * PostgreSQL SIGKILLed (every process, as the OOM killer or a lost node does it) in the middle of a burst of sign-ups:
  * after it restarts and recovers, every sign-up that was answered 201 exists, can log in, and its UserRegistered is
- * published (the outbox row committed with it); the others were told to retry, never 500.
+ * published (the outbox row committed with it), as one event id; the others were told to retry, never 500.
  */
 @QuarkusTest
 class PostgresCrashTest {
@@ -108,13 +108,20 @@ class PostgresCrashTest {
             assertEquals(200, login(email, PASSWORD).statusCode(), "the acknowledged sign-up of " + email
                     + " was lost in the crash");
         }
-        // and each got its UserRegistered, exactly once
-        List<EventEnvelope<MeridianEvent>> events = UsersTopic.await(bootstrap, Set.copyOf(acknowledged.values()),
-                acknowledged.size(), Duration.ofSeconds(60));
-        Map<String, Long> registered = events.stream().filter(e -> e.data() instanceof UserRegistered)
-                .collect(Collectors.groupingBy(EventEnvelope::subject, Collectors.counting()));
-        for (String id : acknowledged.values()) {
-            assertEquals(1L, registered.getOrDefault(id, 0L), "UserRegistered of acknowledged user " + id);
+        // and each got its UserRegistered. A row sent to Kafka just before the database died, but not yet marked
+        // sent, goes out again after the restart: the same event (same CloudEvent id), which consumers dedupe
+        Set<String> users = Set.copyOf(acknowledged.values());
+        List<EventEnvelope<MeridianEvent>> events = UsersTopic.awaitUntil(bootstrap, users, read -> read.stream()
+                .filter(e -> e.data() instanceof UserRegistered).map(EventEnvelope::subject).collect(Collectors.toSet())
+                .containsAll(users), Duration.ofSeconds(60));
+        Map<String, Set<String>> registered = events.stream().filter(e -> e.data() instanceof UserRegistered)
+                .collect(Collectors.groupingBy(EventEnvelope::subject,
+                        Collectors.mapping(EventEnvelope::id, Collectors.toSet())));
+        long copies = events.stream().filter(e -> e.data() instanceof UserRegistered).count() - registered.size();
+        LOG.infof("%d UserRegistered published again after the crash (same event ids)", copies);
+        for (String id : users) {
+            assertEquals(1, registered.getOrDefault(id, Set.of()).size(), "UserRegistered (distinct event ids) of"
+                    + " acknowledged user " + id);
         }
     }
 

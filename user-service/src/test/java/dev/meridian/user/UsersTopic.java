@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /** Reads users.v1 from the beginning like an external subscriber would, with a plain Kafka consumer. */
 final class UsersTopic {
@@ -25,6 +26,13 @@ final class UsersTopic {
 
     /** Waits (up to the timeout) until {@code count} events about the given users arrived, in topic order. */
     static List<EventEnvelope<MeridianEvent>> await(String bootstrap, Set<String> subjects, int count, Duration timeout) {
+        return awaitUntil(bootstrap, subjects, events -> events.size() >= count, timeout);
+    }
+
+    /** Waits (up to the timeout) until the events about the given users read so far satisfy {@code done}. */
+    static List<EventEnvelope<MeridianEvent>> awaitUntil(String bootstrap, Set<String> subjects,
+                                                         Predicate<List<EventEnvelope<MeridianEvent>>> done,
+                                                         Duration timeout) {
         List<EventEnvelope<MeridianEvent>> events = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -34,7 +42,7 @@ final class UsersTopic {
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
             consumer.subscribe(List.of(Topics.USERS));
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (events.size() < count && System.nanoTime() < deadline) {
+            while (!done.test(events) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
                     if (subjects.contains(record.key())) {
                         EventEnvelope<MeridianEvent> event = CloudEventsKafka.fromRecord(record);
