@@ -154,7 +154,7 @@ class FailoverTest {
                         .anyMatch(kill -> outcome.atMillis() >= kill - 1000 && outcome.atMillis() < kill + 1000);
                 assertTrue(justAfterAKill, "a request failed more than a second after a kill: " + outcome);
             }
-            assertUsageMatchesWhatClientsWereTold(http, gateways[0], tokens, outcomes, start);
+            assertUsageMatchesWhatClientsWereTold(http, gateways[0], tokens, outcomes, start, platformDir);
         } finally {
             stop.set(true);
             clients.shutdownNow();
@@ -167,8 +167,8 @@ class FailoverTest {
      * answer was lost are sent again with their Idempotency-Key, as a client that must not pay twice does.
      */
     private static void assertUsageMatchesWhatClientsWereTold(HttpClient http, int gateway, List<String> tokens,
-                                                              ConcurrentLinkedQueue<Outcome> outcomes, long start)
-            throws Exception {
+                                                              ConcurrentLinkedQueue<Outcome> outcomes, long start,
+                                                              Path platformDir) throws Exception {
         long[] expectedTokens = new long[USERS];
         long[] expectedCalls = new long[USERS];
         int resent = 0;
@@ -203,8 +203,29 @@ class FailoverTest {
                 }
                 TimeUnit.MILLISECONDS.sleep(200); // poll interval: usage is shipped about once a second
             } while (System.nanoTime() < deadline);
-            assertEquals(expected, reported, "user " + u + "'s usage (" + resent + " calls sent again)");
+            if (!expected.equals(reported)) { // rare (once in a full build): say what the journals held
+                assertEquals(expected, reported, "user " + u + "'s usage (" + resent + " calls sent again); "
+                        + usageDiagnostics(platformDir));
+            }
         }
+    }
+
+    /** The journal segments left and every usage line of the inference-service logs, for a failed usage check. */
+    private static String usageDiagnostics(Path platformDir) throws Exception {
+        StringBuilder out = new StringBuilder("journal: ");
+        if (Files.isDirectory(platformDir.resolve("usage-journal"))) {
+            try (var files = Files.list(platformDir.resolve("usage-journal"))) {
+                files.forEach(f -> out.append(f.getFileName()).append(' '));
+            }
+        }
+        try (var logs = Files.list(platformDir.resolve("logs"))) {
+            for (Path log : logs.filter(l -> l.getFileName().toString().startsWith("inference-service")).toList()) {
+                out.append("\n").append(log.getFileName()).append(":");
+                Files.readAllLines(log).stream().filter(l -> l.toLowerCase(java.util.Locale.ROOT).contains("usage"))
+                        .forEach(l -> out.append("\n  ").append(l));
+            }
+        }
+        return out.toString();
     }
 
     private static long sum(String report, String field) {
