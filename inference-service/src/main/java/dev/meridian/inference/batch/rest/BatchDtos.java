@@ -11,6 +11,7 @@ import dev.meridian.inference.job.Job;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Bodies of /v1/files and /v1/batches, in OpenAI's shapes (times in Unix seconds). */
 public final class BatchDtos {
@@ -39,6 +40,13 @@ public final class BatchDtos {
     /** OpenAI's list shape, for files and batches. */
     public record Page<T>(String object, List<T> data, @JsonProperty("first_id") String firstId,
                           @JsonProperty("last_id") String lastId, @JsonProperty("has_more") boolean hasMore) {
+
+        /** A page of {@code limit} from {@code rows} (up to limit + 1 fetched: one more means there are more). */
+        static <R, T> Page<T> of(List<R> rows, int limit, Function<R, T> view, Function<T, String> id) {
+            List<T> shown = rows.stream().limit(limit).map(view).toList();
+            return new Page<>("list", shown, shown.isEmpty() ? null : id.apply(shown.get(0)),
+                    shown.isEmpty() ? null : id.apply(shown.get(shown.size() - 1)), rows.size() > limit);
+        }
     }
 
     public record RequestCounts(int total, int completed, int failed) {

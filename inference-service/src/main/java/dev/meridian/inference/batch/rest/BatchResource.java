@@ -20,7 +20,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-import java.util.List;
 import java.util.Map;
 
 /** OpenAI's Batch API for /v1/embeddings, run as embed_batch jobs. */
@@ -101,11 +100,7 @@ public class BatchResource {
         if (limit < 1 || limit > 100) {
             throw InferenceException.invalid("limit", "invalid_value", "'limit' must be between 1 and 100");
         }
-        return batches.list(caller(), after, limit + 1).map(page -> {
-            List<BatchView> shown = page.stream().limit(limit).map(BatchView::of).toList();
-            return new Page<>("list", shown, shown.isEmpty() ? null : shown.get(0).id(),
-                    shown.isEmpty() ? null : shown.get(shown.size() - 1).id(), page.size() > limit);
-        });
+        return batches.list(caller(), after, limit + 1).map(page -> Page.of(page, limit, BatchView::of, BatchView::id));
     }
 
     private Caller caller() {

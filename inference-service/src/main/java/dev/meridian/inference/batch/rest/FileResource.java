@@ -69,11 +69,7 @@ public class FileResource {
         if (limit < 1 || limit > 1000) {
             throw InferenceException.invalid("limit", "invalid_value", "'limit' must be between 1 and 1000");
         }
-        return files.list(caller(), purpose, after, limit + 1).map(page -> {
-            List<FileView> shown = page.stream().limit(limit).map(FileView::of).toList();
-            return new Page<>("list", shown, shown.isEmpty() ? null : shown.get(0).id(),
-                    shown.isEmpty() ? null : shown.get(shown.size() - 1).id(), page.size() > limit);
-        });
+        return files.list(caller(), purpose, after, limit + 1).map(page -> Page.of(page, limit, FileView::of, FileView::id));
     }
 
     @GET
