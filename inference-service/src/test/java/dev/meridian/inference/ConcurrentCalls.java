@@ -71,6 +71,13 @@ final class ConcurrentCalls {
         return pending.stream().map(CompletableFuture::join).toList();
     }
 
+    /** Per route: its slowest answer. */
+    static Map<String, Long> slowest(List<Outcome> outcomes) {
+        Map<String, Long> slowest = new LinkedHashMap<>();
+        outcomes.forEach(o -> slowest.merge(o.route(), o.millis(), Math::max));
+        return slowest;
+    }
+
     /** Per route: the distinct answers ("503 database_unavailable") and the slowest, for the test's log. */
     static Map<String, String> summary(List<Outcome> outcomes) {
         Map<String, List<Outcome>> byRoute = new LinkedHashMap<>();

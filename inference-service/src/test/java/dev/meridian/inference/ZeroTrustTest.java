@@ -170,18 +170,20 @@ class ZeroTrustTest {
     }
 
     @Test
-    void withTheStateRedisFrozenCallsAnswerWithinASecondAndAdminPowersWait() throws Exception {
+    void withTheStateRedisFrozenCallsAnswerAtMostASecondSlowerAndAdminPowersWait() throws Exception {
         UUID user = UUID.randomUUID();
         UUID admin = UUID.randomUUID();
         as(user).body(Map.of("input", "warm up", "model", JobsTest.FP32)).post("/v1/embeddings").then().statusCode(200);
+        long unfrozen = 0; // the same calls with nothing frozen: a busy machine alone can take them past a fixed bound
+        for (int i = 0; i < 3; i++) {
+            unfrozen = Math.max(unfrozen, timedEmbedding(user, "unfrozen " + i));
+        }
         signal("STOP", stateRedisServer.pid());
         try {
             for (int i = 0; i < 3; i++) {
-                long start = System.nanoTime();
-                as(user).body(Map.of("input", "frozen deny-list " + i + " " + UUID.randomUUID(), "model", JobsTest.FP32))
-                        .post("/v1/embeddings").then().statusCode(200);
-                long millis = (System.nanoTime() - start) / 1_000_000;
-                assertTrue(millis < 1000, "embeddings took " + millis + " ms with the state Redis frozen");
+                long millis = timedEmbedding(user, "frozen deny-list " + i);
+                assertTrue(millis < unfrozen + 1000, "embeddings took " + millis + " ms with the state Redis frozen, "
+                        + unfrozen + " ms at most with nothing frozen");
             }
             // unknown revocation: ordinary calls pass on the token, an admin acting on another user's data does not
             as(admin, "user", "admin").get("/v1/collections").then().statusCode(200);
@@ -193,6 +195,13 @@ class ZeroTrustTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 as(admin, "user", "admin").get("/v1/collections?owner=" + user).statusCode() == 200);
+    }
+
+    private static long timedEmbedding(UUID user, String input) {
+        long start = System.nanoTime();
+        as(user).body(Map.of("input", input + " " + UUID.randomUUID(), "model", JobsTest.FP32))
+                .post("/v1/embeddings").then().statusCode(200);
+        return (System.nanoTime() - start) / 1_000_000;
     }
 
     static void signal(String signal, long pid) throws Exception {

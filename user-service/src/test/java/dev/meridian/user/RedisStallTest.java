@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import static dev.meridian.user.UserApi.PASSWORD;
 import static dev.meridian.user.UserApi.adminToken;
@@ -47,7 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The state Redis frozen (SIGSTOP, as a stalled server or a network partition looks to a client) for about 10 s:
- * every route a client uses answers within a second with its stated behaviour (README "Failure behaviour").
+ * every route a client uses answers with its stated behaviour, less than a second slower than under the same load with
+ * nothing frozen (README "Failure behaviour").
  */
 @QuarkusTest
 class RedisStallTest {
@@ -55,7 +57,12 @@ class RedisStallTest {
     private static final Logger LOG = Logger.getLogger(RedisStallTest.class);
 
     private static final Duration FREEZE = Duration.ofSeconds(10);
-    private static final long LIMIT_MS = 1000;
+    /**
+     * What a frozen Redis may add to a route's slowest answer under this load: the deadlines cost at most about 0.7 s.
+     * Compared with the same load and nothing frozen in the same run, because on a busy 2-core machine the load alone
+     * takes routes past any fixed bound (2 busy loops beside the test: login 1,013 ms, and login never touches Redis).
+     */
+    private static final long MAX_ADDED_MS = 1000;
 
     @InjectLocalServer
     LocalRedis redis;
@@ -81,7 +88,7 @@ class RedisStallTest {
     }
 
     @Test
-    void everyRouteAnswersWithinASecondWhileRedisIsFrozen() throws Exception {
+    void everyRouteAnswersAsStatedAndAtMostASecondSlowerWhileRedisIsFrozen() throws Exception {
         String email = uniqueEmail();
         String owner = signUp(email, PASSWORD, "Frozen").then().statusCode(201).extract().path("id");
         JsonPath tokens = login(email, PASSWORD).then().statusCode(200).extract().jsonPath();
@@ -95,34 +102,38 @@ class RedisStallTest {
                 .body(Map.of("grant_type", "api_key", "api_key", key.getString("key")))
                 .post("/v1/auth/token").then().statusCode(200).extract().path("access_token");
         me(machineToken).then().statusCode(200);
+        // the unfrozen rounds revoke a key of their own: the frozen ones' key must stay usable until the end
+        String otherKey = given().auth().oauth2(access).contentType(ContentType.JSON).body(Map.of("name", "other"))
+                .post("/v1/users/me/api-keys").then().statusCode(201).extract().path("id");
 
-        List<Outcome> outcomes = new ArrayList<>();
+        List<Outcome> unfrozen;
+        List<Outcome> frozen;
         ExecutorService clients = Executors.newFixedThreadPool(12);
-        signal("STOP");
-        long frozenAt = System.nanoTime();
         try {
-            // rounds until the freeze ends: later rounds meet a Redis client whose connections are all stuck
-            while (System.nanoTime() - frozenAt < FREEZE.minusSeconds(2).toNanos()) {
-                List<Future<Outcome>> round = new ArrayList<>();
-                for (Call call : calls(access, refresh.get(), admin, target, key.getString("id"))) {
-                    round.add(clients.submit(() -> send(call, refresh)));
-                }
-                for (Future<Outcome> outcome : round) {
-                    outcomes.add(outcome.get());
-                }
+            rounds(clients, Duration.ofSeconds(1), () -> calls(access, refresh.get(), admin, target, otherKey, false), refresh); // warm-up
+            unfrozen = rounds(clients, FREEZE.minusSeconds(2),
+                    () -> calls(access, refresh.get(), admin, target, otherKey, false), refresh);
+            signal("STOP");
+            try {
+                // rounds until the freeze ends: later rounds meet a Redis client whose connections are all stuck
+                frozen = rounds(clients, FREEZE.minusSeconds(2),
+                        () -> calls(access, refresh.get(), admin, target, key.getString("id"), true), refresh);
+            } finally {
+                signal("CONT");
             }
         } finally {
-            signal("CONT");
             clients.shutdownNow();
         }
-        Map<String, List<Outcome>> byRoute = new LinkedHashMap<>();
-        outcomes.forEach(o -> byRoute.computeIfAbsent(o.name(), n -> new ArrayList<>()).add(o));
-        byRoute.forEach((route, list) -> LOG.infof("frozen Redis: %-20s %s, slowest %d ms", route,
-                list.stream().map(o -> Integer.toString(o.status())).distinct().toList(),
-                list.stream().mapToLong(Outcome::millis).max().orElse(0)));
-        for (Outcome o : outcomes) {
+        Map<String, List<Outcome>> unfrozenByRoute = byRoute("nothing frozen", unfrozen);
+        Map<String, List<Outcome>> byRoute = byRoute("Redis frozen", frozen);
+        for (Outcome o : unfrozen) {
+            assertEquals(o.expected(), o.status(), o.name() + " with nothing frozen: " + unfrozenByRoute.get(o.name()));
+        }
+        for (Outcome o : frozen) {
+            long before = slowest(unfrozenByRoute.get(o.name()));
             assertEquals(o.expected(), o.status(), o.name() + " while Redis was frozen: " + byRoute.get(o.name()));
-            assertTrue(o.millis() < LIMIT_MS, o.name() + " took " + o.millis() + " ms while Redis was frozen");
+            assertTrue(o.millis() < before + MAX_ADDED_MS, o.name() + " took " + o.millis()
+                    + " ms while Redis was frozen, " + before + " ms at most with nothing frozen");
             if (o.status() == 503) {
                 assertTrue(o.retryAfter() != null && Integer.parseInt(o.retryAfter()) > 0, o.name() + " without Retry-After");
                 assertEquals("application/problem+json", o.contentType(), o.name());
@@ -174,7 +185,39 @@ class RedisStallTest {
         assertTrue(millis >= 1500 && millis < 2800, path + ": cancelled after " + millis + " ms");
     }
 
-    private List<Call> calls(String access, String refreshToken, String admin, String target, String keyId) {
+    /** Rounds of every call at once, for about {@code duration}. */
+    private List<Outcome> rounds(ExecutorService clients, Duration duration, Supplier<List<Call>> calls,
+                                 AtomicReference<String> refresh) throws Exception {
+        List<Outcome> outcomes = new ArrayList<>();
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < duration.toNanos()) {
+            List<Future<Outcome>> round = new ArrayList<>();
+            for (Call call : calls.get()) {
+                round.add(clients.submit(() -> send(call, refresh)));
+            }
+            for (Future<Outcome> outcome : round) {
+                outcomes.add(outcome.get());
+            }
+        }
+        return outcomes;
+    }
+
+    private static Map<String, List<Outcome>> byRoute(String what, List<Outcome> outcomes) {
+        Map<String, List<Outcome>> byRoute = new LinkedHashMap<>();
+        outcomes.forEach(o -> byRoute.computeIfAbsent(o.name(), n -> new ArrayList<>()).add(o));
+        byRoute.forEach((route, list) -> LOG.infof("%s: %-20s %s, slowest %d ms", what, route,
+                list.stream().map(o -> Integer.toString(o.status())).distinct().toList(), slowest(list)));
+        return byRoute;
+    }
+
+    private static long slowest(List<Outcome> outcomes) {
+        return outcomes.stream().mapToLong(Outcome::millis).max().orElse(0);
+    }
+
+    /** What each route answers while Redis is {@code frozen}, or with nothing frozen. */
+    private List<Call> calls(String access, String refreshToken, String admin, String target, String keyId,
+                             boolean frozen) {
+        int needsDenyList = frozen ? 503 : 200;
         return List.of(
                 new Call("sign-up", 201, json("/v1/users", null, "POST",
                         "{\"email\":\"" + uniqueEmail() + "\",\"password\":\"" + PASSWORD + "\",\"displayName\":\"S\"}")),
@@ -186,9 +229,9 @@ class RedisStallTest {
                 new Call("PATCH /v1/users/me", 200, json("/v1/users/me", access, "PATCH", "{\"displayName\":\"Still here\"}")),
                 new Call("export", 200, request("/v1/users/me/export", access).GET().build()),
                 new Call("list API keys", 200, request("/v1/users/me/api-keys", access).GET().build()),
-                new Call("revoke API key", 503, request("/v1/users/me/api-keys/" + keyId, access).DELETE().build()),
-                new Call("admin list", 503, request("/v1/admin/users", admin).GET().build()),
-                new Call("admin patch", 503, json("/v1/admin/users/" + target, admin, "PATCH", "{\"tier\":\"pro\"}")));
+                new Call("revoke API key", frozen ? 503 : 204, request("/v1/users/me/api-keys/" + keyId, access).DELETE().build()),
+                new Call("admin list", needsDenyList, request("/v1/admin/users", admin).GET().build()),
+                new Call("admin patch", needsDenyList, json("/v1/admin/users/" + target, admin, "PATCH", "{\"tier\":\"pro\"}")));
     }
 
     private Outcome send(Call call, AtomicReference<String> refresh) throws Exception {
