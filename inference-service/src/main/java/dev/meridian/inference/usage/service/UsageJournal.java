@@ -37,6 +37,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * thread appends whatever has queued up in one write. The writer holds an exclusive lock on the segment it writes; a
  * closed segment, or one whose writer died (the lock goes with the process), can be claimed by any instance's
  * shipper sharing the directory. Lines are JSON, one record each.
+ * <p>
+ * Java's file locks are POSIX record locks, held by the process: closing ANY descriptor of a file drops the process'
+ * lock on it, whichever channel took it. So this class never opens a second descriptor of a file it holds: a claimed
+ * segment is read through its claiming channel, and the writer's own files are never touched by the shipper
+ * (otherwise another instance could claim the live segment, ship and delete it, and the records written after that
+ * would be lost).
  */
 @ApplicationScoped
 public class UsageJournal {
@@ -57,6 +63,8 @@ public class UsageJournal {
     private volatile boolean running = true;
     private volatile long backlogBytes;
     private volatile Path current;
+    /** The writer's next segment between its creation and its rename. */
+    private volatile Path opening;
     private FileChannel channel;
     private FileLock lock;
     private long written;
@@ -175,7 +183,7 @@ public class UsageJournal {
                 fc.close();
                 return null; // another process writes or ships it
             }
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes = readAll(fc);
             List<UsageRecord> records = new ArrayList<>();
             int start = 0;
             for (int i = 0; i < bytes.length; i++) {
@@ -201,20 +209,35 @@ public class UsageJournal {
         }
     }
 
+    /** Through the claiming channel: another descriptor's close would drop the claim (see the class comment). */
+    private static byte[] readAll(FileChannel fc) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(fc.size()));
+        while (buffer.hasRemaining() && fc.read(buffer, buffer.position()) >= 0) {
+            // a file is read until full or at its end
+        }
+        return buffer.array();
+    }
+
     /**
-     * A writer that died between creating and renaming its segment had written nothing to it. Only old ones go: a
-     * live writer holds its lock a moment after creating the file, and one caught in that moment must not lose it.
+     * A writer that died between creating and renaming its segment had written nothing to it. Only old ones go, and
+     * never this process' writer's own (opening it would drop its lock, see the class comment): another live writer
+     * holds its lock a moment after creating the file, and one caught in that moment must not lose it.
      */
     private void removeAbandonedOpenings() throws IOException {
         long before = System.currentTimeMillis() - ABANDONED_AFTER.toMillis();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + OPENING)) {
             for (Path file : files) {
-                try (FileChannel fc = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    if (Files.getLastModifiedTime(file).toMillis() < before && fc.tryLock() != null) {
-                        Files.deleteIfExists(file);
+                try {
+                    if (file.equals(opening) || Files.getLastModifiedTime(file).toMillis() >= before) {
+                        continue;
+                    }
+                    try (FileChannel fc = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                        if (fc.tryLock() != null) {
+                            Files.deleteIfExists(file);
+                        }
                     }
                 } catch (OverlappingFileLockException | IOException e) {
-                    // being opened by this process, or gone
+                    // being opened by another process, or gone
                 }
             }
         }
@@ -297,12 +320,13 @@ public class UsageJournal {
      */
     private void openSegment() throws IOException {
         String name = "usage-" + System.currentTimeMillis() + "-" + UUID.randomUUID();
-        Path opening = dir.resolve(name + OPENING);
         Path file = dir.resolve(name + SUFFIX);
+        opening = dir.resolve(name + OPENING);
         channel = FileChannel.open(opening, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         lock = channel.lock();
         current = file;
         Files.move(opening, file);
+        opening = null;
         written = 0;
     }
 
