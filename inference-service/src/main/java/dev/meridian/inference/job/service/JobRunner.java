@@ -22,6 +22,7 @@ import dev.meridian.inference.usage.BillableCall;
 import dev.meridian.inference.user.service.QuotaService;
 import dev.meridian.outbox.OutboxService;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.tuples.Tuple2;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -139,8 +140,11 @@ public class JobRunner {
                         inputs.documents().subList(offset, offset + done.size()), done).replaceWithVoid(), null);
             });
         }
-        Uni<String> tier = database.session(() -> quotas.tier(job.userId, null));
-        return Uni.combine().all().unis(sink, tier).asTuple()
+        // one after the other, never combined: both would use the context's one session, which takes one operation
+        // at a time (run at once, an index_documents job failed with Hibernate's NoSuchElementException)
+        Uni<Tuple2<Sink, String>> sinkAndTier = sink.flatMap(s -> database.session(() -> quotas.tier(job.userId, null))
+                .map(tier -> Tuple2.of(s, tier)));
+        return sinkAndTier
                 .flatMap(both -> chunk(job, model, inputs, 0, both.getItem1(), both.getItem2()).flatMap(finished -> !finished
                 ? Uni.createFrom().voidItem()
                 : database.transaction(() -> jobs.findById(job.id).flatMap(current -> {
