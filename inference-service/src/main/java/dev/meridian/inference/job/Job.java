@@ -1,9 +1,11 @@
 package dev.meridian.inference.job;
 
 import dev.meridian.events.inference.JobType;
+import jakarta.persistence.Basic;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
@@ -48,7 +50,11 @@ public class Job {
 
     public int attempts;
 
-    /** item_count vectors, float32 little-endian, back to back. */
+    /**
+     * item_count vectors, float32 little-endian, back to back: tens of megabytes for a large job, so loaded only by
+     * the reads that need it ({@code JobRepository.resultOf}), never with the row (a status poll, a list page).
+     */
+    @Basic(fetch = FetchType.LAZY)
     public byte[] result;
 
     public String errorCode;

@@ -146,7 +146,8 @@ public class BatchService {
     /** Records the output and error files; another finalization of the same batch winning the race is fine. */
     private Uni<BatchState> finalize(Caller caller, BatchState state) {
         Job job = state.job();
-        return CallerContext.onWorker(() -> output.sizes(state.batch(), state.plan(), job.result))
+        return database.session(() -> jobs.resultOf(job.id))
+                .flatMap(result -> CallerContext.onWorker(() -> output.sizes(state.batch(), state.plan(), result)))
                 .flatMap(sizes -> database.transaction(() -> batches.findById(state.batch().id).flatMap(batch ->
                         batch.status != Batch.Status.IN_PROGRESS ? Uni.createFrom().item(batch)
                                 : finish(batch, state.plan(), sizes, job.finishedAt))))
@@ -186,9 +187,10 @@ public class BatchService {
 
     /** The JSONL of an output or error file, rendered from its batch and the job's result. */
     public Uni<Multi<Buffer>> content(Caller caller, BatchFile file) {
-        return get(caller, file.batchId).map(state -> file.id.equals(state.batch().outputFileId)
-                ? output.output(state.batch(), state.plan(), state.job().result)
-                : output.errors(state.batch(), state.plan()));
+        return get(caller, file.batchId).flatMap(state -> file.id.equals(state.batch().outputFileId)
+                ? database.session(() -> jobs.resultOf(state.job().id))
+                        .map(result -> output.output(state.batch(), state.plan(), result))
+                : Uni.createFrom().item(output.errors(state.batch(), state.plan())));
     }
 
     private BatchState state(Batch batch, Job job) {

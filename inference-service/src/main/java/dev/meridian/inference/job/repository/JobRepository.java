@@ -23,6 +23,13 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                 .range(0, limit - 1).list();
     }
 
+    /** A job's vectors (null before it completes), which loading the job leaves in the database. */
+    public Uni<byte[]> resultOf(UUID id) {
+        return getSession().flatMap(session -> session
+                .createSelectionQuery("select j.result from Job j where j.id = :id", byte[].class)
+                .setParameter("id", id).getSingleResultOrNull());
+    }
+
     public Uni<Long> countActive(UUID userId) {
         return count("userId = ?1 and status in ?2", userId, List.of(Job.Status.PENDING, Job.Status.RUNNING));
     }

@@ -133,26 +133,26 @@ public class JobResource {
     public Multi<Buffer> result(@PathParam("id") UUID id,
                                 @QueryParam("encoding_format") @DefaultValue("float") String format) {
         boolean base64 = EmbeddingResource.encodingFormat(format);
-        return RestMulti.fromUniResponse(jobs.get(caller(), id).map(job -> {
-            if (job.status != Job.Status.COMPLETED) {
+        return RestMulti.fromUniResponse(jobs.getWithResult(caller(), id).map(done -> {
+            if (done.job().status != Job.Status.COMPLETED) {
                 throw new InferenceException(409, "invalid_request_error", "job_not_completed", null,
-                        "job " + id + " is " + job.status.name().toLowerCase() + "; its result exists once completed",
-                        null);
+                        "job " + id + " is " + done.job().status.name().toLowerCase()
+                                + "; its result exists once completed", null);
             }
-            return job;
-        }), job -> job.jobType() == JobType.EMBED_BATCH ? vectors(job, base64)
-                : Multi.createFrom().item(json(new IndexResult("collection.index_result", job.collection,
-                        job.itemCount))),
+            return done;
+        }), done -> done.job().jobType() == JobType.EMBED_BATCH ? vectors(done.job(), done.result(), base64)
+                : Multi.createFrom().item(json(new IndexResult("collection.index_result", done.job().collection,
+                        done.job().itemCount))),
                 job -> Map.of(HttpHeaders.CONTENT_TYPE, List.of(MediaType.APPLICATION_JSON)));
     }
 
-    private Multi<Buffer> vectors(Job job, boolean base64) {
-        int width = job.result.length / job.itemCount;
+    private Multi<Buffer> vectors(Job job, byte[] result, boolean base64) {
+        int width = result.length / job.itemCount;
         int chunks = (job.itemCount + RESULT_CHUNK - 1) / RESULT_CHUNK;
         Multi<Buffer> items = Multi.createFrom().range(0, chunks).map(chunk -> {
             Buffer buffer = Buffer.buffer();
             for (int i = chunk * RESULT_CHUNK; i < Math.min(job.itemCount, (chunk + 1) * RESULT_CHUNK); i++) {
-                byte[] bytes = Arrays.copyOfRange(job.result, i * width, (i + 1) * width);
+                byte[] bytes = Arrays.copyOfRange(result, i * width, (i + 1) * width);
                 Object embedding = base64 ? Base64.getEncoder().encodeToString(bytes) : Vectors.fromBytes(bytes);
                 if (i > 0) {
                     buffer.appendByte((byte) ',');

@@ -129,6 +129,15 @@ public class JobService {
         return database.session(() -> jobs.findById(id)).map(job -> visible(caller, id, job));
     }
 
+    /** A job the caller may see, with its vectors (null until it completes). */
+    public Uni<WithResult> getWithResult(Caller caller, UUID id) {
+        return get(caller, id).flatMap(job -> database.session(() -> jobs.resultOf(id))
+                .map(result -> new WithResult(job, result)));
+    }
+
+    public record WithResult(Job job, byte[] result) {
+    }
+
     public Uni<List<Job>> list(Caller caller, Instant afterCreatedAt, UUID afterId, int limit) {
         return database.session(() -> jobs.page(caller.userId(), afterCreatedAt, afterId, limit));
     }
