@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The RSA keys that sign access tokens: created on first start, stored with the private half encrypted under the
@@ -55,6 +56,8 @@ public class SigningKeyService {
     private final MasterKeyCipher cipher;
     private final SecureRandom random = new SecureRandom();
     private volatile Ring ring = Ring.EMPTY;
+    private final AtomicLong loads = new AtomicLong();
+    private long applied;
 
     record Ring(String signingKid, PrivateKey signingKey, Map<String, RSAPublicKey> published, String jwks) {
         static final Ring EMPTY = new Ring(null, null, Map.of(), "{\"keys\":[]}");
@@ -83,13 +86,17 @@ public class SigningKeyService {
                 .flatMap(ignored -> reloadInSession());
     }
 
-    @WithTransaction
+    /**
+     * The keys are reloaded once the rotation has committed: reloaded inside its transaction, a scheduled refresh
+     * reading the state before the commit could finish later and publish the old keys again (seen once in a build:
+     * the JWKS right after a rotation without the new key).
+     */
     public Uni<String> rotate(UUID actorId) {
         Instant now = Instant.now();
-        return keys.update("retiredAt = ?1 where retiredAt is null", now)
-                .flatMap(ignored -> createKey())
-                .call(key -> audit.persist(AuditEntry.of(actorId, "keys.rotate", null, "new kid " + key.kid)))
-                .call(ignored -> reloadInSession())
+        return Panache.withTransaction(() -> keys.update("retiredAt = ?1 where retiredAt is null", now)
+                        .flatMap(ignored -> createKey())
+                        .call(key -> audit.persist(AuditEntry.of(actorId, "keys.rotate", null, "new kid " + key.kid))))
+                .call(ignored -> Panache.withSession(this::reloadInSession))
                 .map(key -> key.kid);
     }
 
@@ -113,8 +120,17 @@ public class SigningKeyService {
     }
 
     private Uni<Void> reloadInSession() {
+        long load = loads.incrementAndGet();
         Instant retiredAfter = Instant.now().minus(config.jwt().accessTokenTtl()).minus(config.jwt().clockSkew());
-        return keys.published(retiredAfter).map(this::toRing).invoke(r -> ring = r).replaceWithVoid();
+        return keys.published(retiredAfter).map(this::toRing).invoke(r -> apply(load, r)).replaceWithVoid();
+    }
+
+    /** A load that started earlier than the one in use read older keys: it never replaces it. */
+    private synchronized void apply(long load, Ring loaded) {
+        if (load > applied) {
+            applied = load;
+            ring = loaded;
+        }
     }
 
     private Uni<SigningKey> createKey() {
